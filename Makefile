@@ -1,0 +1,40 @@
+# ecs-medic: `make demo` and `make test` work on a fresh clone; the venv bootstraps itself.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test lint typecheck unit clean
+
+help:
+	@echo "make demo   - set up and run ecs-medic against the built-in lab (no AWS account)"
+	@echo "make test   - set up, then lint, type check and run the tests"
+	@echo "make lint   - ruff check and format check"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ecs-medic demo $(SCENARIO)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+test: lint typecheck
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
