@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from ecs_medic.catalogue import failure_mode
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much a finding hurts the service; ordered from worst to mildest."""
 
     CRITICAL = "critical"
@@ -50,6 +50,7 @@ class Finding:
     remediation: str
     auto_level: str
     caused_by: str | None = None  # code of the finding that explains this one
+    affected_tasks: int = 0  # how many tasks show this failure; a ranking tie-breaker
 
 
 def make_finding(
@@ -61,6 +62,7 @@ def make_finding(
     severity: Severity = Severity.HIGH,
     confidence: float = 0.9,
     auto_level: str | None = None,
+    affected_tasks: int = 0,
 ) -> Finding:
     """Build a finding whose category, title and default fix level come from the catalogue."""
     mode = failure_mode(code)
@@ -74,4 +76,5 @@ def make_finding(
         evidence=tuple(evidence),
         remediation=remediation,
         auto_level=auto_level or mode.auto_level,
+        affected_tasks=affected_tasks,
     )

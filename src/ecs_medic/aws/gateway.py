@@ -9,11 +9,11 @@ kind the collector turns into a gap.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """What went wrong with one call, coarse enough to act on."""
 
     ACCESS_DENIED = "AccessDenied"

@@ -1,0 +1,141 @@
+"""The `ecs-medic` command: thin commands over the runner, one clear line per known error."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, NoReturn
+
+import typer
+
+from ecs_medic.config import Settings, load_settings
+from ecs_medic.errors import ExitCode, MedicError
+from ecs_medic.graph.state import Request
+from ecs_medic.report.model import Report
+from ecs_medic.report.render import render
+
+app = typer.Typer(
+    help="Find why an Amazon ECS service is failing, with the evidence that proves it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+lab_app = typer.Typer(help="The built-in AWS stand-in: try ecs-medic without an AWS account.")
+app.add_typer(lab_app, name="lab")
+
+
+class OutputFormat(StrEnum):
+    """Report formats."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")]
+
+
+def fail(message: str, code: ExitCode | int) -> NoReturn:
+    """Print one line to stderr and exit with `code`."""
+    typer.echo(f"ecs-medic: {message}", err=True)
+    raise typer.Exit(int(code))
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run a command body; known errors become one line and their exit code."""
+    try:
+        return action()
+    except MedicError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted.", 130)
+    except Exception as exc:  # the one boundary where anything unexpected is caught
+        if os.environ.get("ECS_MEDIC_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (ECS_MEDIC_DEBUG=1 shows details)", 4)
+
+
+def exit_code_for(report: Report) -> ExitCode:
+    """0 when healthy, 1 when anything is wrong or could not be checked."""
+    return ExitCode.HEALTHY if report.status == "healthy" else ExitCode.PROBLEMS
+
+
+def emit(report: Report, fmt: OutputFormat) -> int:
+    """Print the report and return its exit code."""
+    typer.echo(render(report, fmt.value, color=sys.stdout.isatty()))
+    return int(exit_code_for(report))
+
+
+def run_diagnosis(settings: Settings, request: Request, fmt: OutputFormat) -> int:
+    """Diagnose and print."""
+    from ecs_medic.runner import diagnose  # noqa: PLC0415 - keeps `--help` fast
+
+    return emit(diagnose(settings, request), fmt)
+
+
+@app.command("diagnose")
+def diagnose_command(
+    service: Annotated[str, typer.Argument(help="Service name or ARN.")],
+    cluster: Annotated[
+        str | None, typer.Option(help="Cluster name or ARN; default: search all.")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region (default: AWS_REGION).")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile (default: AWS_PROFILE).")] = None,
+    transport: Annotated[
+        str | None, typer.Option(help="direct (boto3); env ECS_MEDIC_TRANSPORT.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Diagnose one ECS service: root cause, evidence, what to do."""
+
+    def body() -> int:
+        settings = load_settings().with_aws(region=region, profile=profile)
+        chosen = transport or settings.transport
+        if chosen != "direct":
+            fail(f"transport '{chosen}' is not available yet; use --transport direct.", 2)
+        request = Request(service=service, cluster=cluster, region=settings.aws.region)
+        return run_diagnosis(settings, request, fmt)
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command("demo")
+def demo_command(
+    scenario: Annotated[
+        str, typer.Argument(help="Lab scenario (see `ecs-medic lab list`).")
+    ] = "oom",
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Start the lab in this process, break a service the scenario's way, and diagnose it."""
+    from ecs_medic.demo import run_demo  # noqa: PLC0415 - the lab imports moto; load it only here
+
+    raise typer.Exit(guarded(lambda: run_demo(scenario, lambda s, r: run_diagnosis(s, r, fmt))))
+
+
+@lab_app.command("list")
+def lab_list(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """List the lab's scenarios and the root cause each one should produce."""
+    from ecs_medic.labcli import print_scenarios  # noqa: PLC0415
+
+    raise typer.Exit(guarded(lambda: print_scenarios(fmt)))
+
+
+@lab_app.command("serve")
+def lab_serve(
+    scenarios: Annotated[list[str], typer.Argument(help="One or more scenarios.")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall-clock second.")] = 10.0,
+) -> None:
+    """Run the lab on loopback until interrupted; prints what to export."""
+    from ecs_medic.labcli import serve  # noqa: PLC0415
+
+    raise typer.Exit(guarded(lambda: serve(scenarios, port=port, speed=speed)))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,51 @@
+"""The run context passed to every node: settings and the AWS connector (not state)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from ecs_medic.aws.gateway import Gateway
+from ecs_medic.config import Settings
+from ecs_medic.context.credentials import open_gateway
+
+
+@dataclass
+class AwsConnector:
+    """Opens the gateway once per run and keeps it (and its credentials) out of the state."""
+
+    settings: Settings
+    _gateway: Gateway | None = field(default=None, init=False)
+    _region: str = field(default="", init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def gateway(self) -> Gateway:
+        """The run's gateway, opened on first use from the local AWS chain."""
+        with self._lock:
+            if self._gateway is None:
+                self._gateway, self._region = open_gateway(self.settings)
+            return self._gateway
+
+    @property
+    def region(self) -> str:
+        """The region the gateway talks to."""
+        self.gateway()
+        return self._region
+
+    @property
+    def api_calls(self) -> int:
+        """Calls made so far by this run's gateway (0 before it opens)."""
+        return self._gateway.api_calls if self._gateway else 0
+
+    @property
+    def transport(self) -> str:
+        """The transport in use, or the configured one before the gateway opens."""
+        return self._gateway.transport if self._gateway else self.settings.transport
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Per-run dependencies, given to `graph.invoke(..., context=...)`."""
+
+    settings: Settings
+    aws: AwsConnector
