@@ -59,12 +59,12 @@ class Report:
 
     @property
     def status(self) -> str:
-        """healthy | degraded | failing | unknown, from the findings and the gaps."""
+        """The status, healthy | degraded | failing | unknown, from findings and gaps."""
         worst = self.findings[0].severity if self.findings else None
         if worst in (Severity.CRITICAL, Severity.HIGH):
             return "failing"
         if worst is Severity.MEDIUM:
             return "degraded"
-        if self.gaps:
+        if self.gaps or self.analyzer_errors:  # missing evidence is never "healthy"
             return "unknown"
         return "healthy"

@@ -1,0 +1,134 @@
+"""OOM_KILLED and ESSENTIAL_CONTAINER_EXIT."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from builders import (
+    ESSENTIAL_EXITED,
+    app_exit_task,
+    container,
+    log,
+    oom_task,
+    snapshot,
+    task,
+    task_definition,
+)
+
+from ecs_medic.analyzers.runtime import essential_container_exit, oom_killed
+from ecs_medic.findings import Severity
+
+
+def test_healthy_service_has_no_runtime_finding():
+    """A service with no stopped tasks shows neither OOM nor application exits."""
+    snap = snapshot()
+    assert [] == oom_killed(snap) + essential_container_exit(snap)
+
+
+def test_oom_summary_states_counts_exit_code_and_task_memory():
+    """The OOM summary carries the numbers a person checks first."""
+    snap = snapshot(stopped_tasks=(oom_task(1), oom_task(2)))
+    [finding] = oom_killed(snap)
+    assert (
+        "2 of 2 stopped tasks were OOM-killed (exit 137) with 1024 MiB task memory"
+        " and a 768 MiB limit on container app"
+    ) == finding.summary
+
+
+def test_oom_evidence_quotes_the_container_reason_and_memory_settings():
+    """Evidence holds the verbatim OutOfMemoryError and the task-definition memory limits."""
+    snap = snapshot(stopped_tasks=(oom_task(1),))
+    details = [e.detail for e in oom_killed(snap)[0].evidence]
+    assert any("OutOfMemoryError: Container killed due to memory usage" in d for d in details)
+    assert "task memory 1024; container app memory 768, memoryReservation 512 (MiB)" in details
+
+
+def test_oom_without_task_level_memory_on_ec2_names_the_container_limit():
+    """On EC2 without task-level memory the container limit is what the summary names."""
+    ec2_def = replace(task_definition(memory=None), requires_compatibilities=("EC2",))
+    oom = replace(oom_task(1), launch_type="EC2")
+    snap = snapshot(task_definitions=(ec2_def,), stopped_tasks=(oom,))
+    assert oom_killed(snap)[0].summary.endswith("with a 768 MiB limit on container app")
+
+
+def test_oom_severity_is_critical_when_nothing_runs():
+    """No running task out of the desired count makes the OOM critical."""
+    snap = snapshot(stopped_tasks=(oom_task(1),), running_tasks=())
+    snap = replace(snap, service=replace(snap.service, running_count=0))
+    assert Severity.CRITICAL == oom_killed(snap)[0].severity
+
+
+def test_exit_137_without_an_oom_reason_is_not_oom():
+    """Exit 137 alone (SIGKILL after stopTimeout, maintenance) is not called OOM."""
+    killed = task(
+        1,
+        stopped_reason="Scaling activity initiated by (deployment ecs-svc/123)",
+        containers=(container("app", 137),),
+    )
+    assert [] == oom_killed(snapshot(stopped_tasks=(killed,)))
+
+
+def test_oom_is_not_reported_as_essential_container_exit():
+    """An OOM-killed task belongs to OOM_KILLED only."""
+    assert [] == essential_container_exit(snapshot(stopped_tasks=(oom_task(1), oom_task(2))))
+
+
+def test_application_exit_names_the_essential_container_and_code():
+    """Exit 1 of the essential app is found even though the sidecar is listed first."""
+    snap = snapshot(stopped_tasks=(app_exit_task(1), app_exit_task(2), oom_task(3)))
+    [finding] = essential_container_exit(snap)
+    assert (
+        "2 of 3 stopped tasks stopped because essential container app exited with code 1"
+    ) == finding.summary
+    assert 2 == finding.affected_tasks
+
+
+def test_application_exit_quotes_up_to_three_error_log_lines_of_the_task():
+    """The last error-looking lines of the failed task's app stream are the evidence."""
+    failed = app_exit_task(1)
+    lines = [
+        "starting ledger-api 4.2",
+        "ERROR connecting to db: timeout",
+        "retrying",
+        "ERROR connecting to db: timeout",
+        "FATAL: DATABASE_URL is not set",
+        "Traceback (most recent call last):",
+    ]
+    logs = tuple(log(failed, m, second=i) for i, m in enumerate(lines))
+    snap = snapshot(stopped_tasks=(failed,), log_events=(*logs, log(failed, "error", "envoy")))
+    details = [
+        e.detail for e in essential_container_exit(snap)[0].evidence if e.source.startswith("logs")
+    ]
+    assert [
+        "ERROR connecting to db: timeout",
+        "FATAL: DATABASE_URL is not set",
+        "Traceback (most recent call last):",
+    ] == details
+
+
+def test_exit_code_of_a_non_essential_sidecar_is_ignored():
+    """A non-essential envoy exiting 1 does not make an application-error finding."""
+    stopped = task(
+        1,
+        stopped_reason=ESSENTIAL_EXITED,
+        containers=(container("envoy", 1), container("app", 0)),
+    )
+    assert [] == essential_container_exit(snapshot(stopped_tasks=(stopped,)))
+
+
+def test_unknown_task_definition_treats_every_container_as_essential():
+    """Without the task definition, any container's exit 1 counts."""
+    stopped = task(
+        1,
+        revision=99,
+        stopped_reason=ESSENTIAL_EXITED,
+        containers=(container("worker", 1),),
+    )
+    [finding] = essential_container_exit(snapshot(stopped_tasks=(stopped,)))
+    assert "essential container worker exited with code 1" in finding.summary
+
+
+def test_signal_exit_codes_are_not_application_errors():
+    """Exit 139, 134, 143 and 255 have their own codes, not ESSENTIAL_CONTAINER_EXIT."""
+    stops = tuple(app_exit_task(n, code) for n, code in enumerate((139, 134, 143, 255), 1))
+    assert [] == essential_container_exit(snapshot(stopped_tasks=stops))
