@@ -104,3 +104,9 @@ def test_some_healthy_targets_at_full_capacity_is_medium():
     targets = (mismatch_target("10.0.1.11"), target("10.0.1.12"), target("10.0.1.13"))
     snap = replace(snapshot(), target_health=targets)
     assert Severity.MEDIUM == tg_healthcheck_failing(snap)[0].severity
+
+
+def test_target_count_does_not_need_the_target_group_description():
+    """Without describe_target_groups the finding still counts the failing targets."""
+    [finding] = tg_healthcheck_failing(failing(target_groups=()))
+    assert "Health checks on the app returned [404]; 3 of 3 targets unhealthy" == finding.summary

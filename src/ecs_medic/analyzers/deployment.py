@@ -47,18 +47,10 @@ def deployment_stuck(snapshot: ServiceSnapshot) -> list[Finding]:
     looping = primary is not None and _crash_looping(snapshot, primary)
     if primary is None or primary.rollout_state == "FAILED" or not (events or looping):
         return []
-    breaker = snapshot.service.deployment_config.circuit_breaker_enabled
-    summary = (
-        f"Deployment {primary.id} is {primary.rollout_state or 'in progress'} with "
-        f"{primary.running_count} of {primary.desired_count} tasks running and "
-        f"{primary.failed_tasks} failed tasks"
-        + ("" if breaker else "; the deployment circuit breaker is off")
-        + ("; ECS reports it is unable to consistently start tasks" if events else "")
-    )
     return [
         make_finding(
             "DEPLOYMENT_STUCK",
-            summary=summary,
+            summary=_stuck_summary(snapshot, primary, throttled=bool(events)),
             evidence=[
                 _deployment_evidence(snapshot, primary),
                 *(event_evidence(e, snapshot) for e in events[:3]),
@@ -73,6 +65,18 @@ def deployment_stuck(snapshot: ServiceSnapshot) -> list[Finding]:
             affected_tasks=primary.failed_tasks,
         )
     ]
+
+
+def _stuck_summary(snapshot: ServiceSnapshot, primary: Deployment, *, throttled: bool) -> str:
+    """Say how far the rollout got, and whether a breaker or ECS's throttle is involved."""
+    breaker = snapshot.service.deployment_config.circuit_breaker_enabled
+    return (
+        f"Deployment {primary.id} is {primary.rollout_state or 'in progress'} with "
+        f"{primary.running_count} of {primary.desired_count} tasks running and "
+        f"{primary.failed_tasks} failed tasks"
+        + ("" if breaker else "; the deployment circuit breaker is off")
+        + ("; ECS reports it is unable to consistently start tasks" if throttled else "")
+    )
 
 
 def _breaker_failed(deployment: Deployment) -> bool:

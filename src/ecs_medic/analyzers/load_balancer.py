@@ -112,16 +112,12 @@ def _summary(snapshot: ServiceSnapshot, signals: _Signals, groups: list[TargetGr
     expects = f" while the matcher expects {group.matcher}" if group and group.matcher else ""
     parts = [f"Health checks on {where} {got}{expects}"]
     if signals.targets:
-        total = sum(1 for t in snapshot.target_health if t.target_group_arn in _arns(groups))
+        arns = {t.target_group_arn for t in signals.targets}
+        total = sum(1 for t in snapshot.target_health if t.target_group_arn in arns)
         parts.append(f"{len(signals.targets)} of {plural(total, 'target')} unhealthy")
     if signals.stops:
         parts.append(f"{plural(len(signals.stops), 'task')} stopped for failing ELB health checks")
     return "; ".join(parts)
-
-
-def _arns(groups: list[TargetGroup]) -> set[str]:
-    """Return the ARNs of the target groups."""
-    return {g.arn for g in groups}
 
 
 def _target_evidence(target: TargetHealth) -> Evidence:
