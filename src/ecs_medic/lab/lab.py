@@ -1,0 +1,157 @@
+"""The Lab: moto on loopback, the account builder and the runtime simulation, on one clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+
+from ecs_medic.lab import _moto
+from ecs_medic.lab.builder import AccountBuilder, BuiltService
+from ecs_medic.lab.errors import LabError
+from ecs_medic.lab.runtime import ServiceSim
+from ecs_medic.lab.scenario import Scenario, load_scenario
+
+REGION = "us-east-1"
+HOST = "127.0.0.1"
+TICK_S = 2.0  # simulated seconds per reconciler tick
+_live: list[Lab] = []  # moto's state is process-wide: one lab per process at a time
+_live_lock = threading.Lock()
+
+
+class Lab:
+    """A running lab. Create it with `Lab.start(...)`; stop it with `stop()` or `with`."""
+
+    region = REGION
+    account_id = _moto.ACCOUNT_ID
+
+    def __init__(
+        self, server: _moto.LabServer, port: int, lock: threading.RLock, now: float
+    ) -> None:
+        self._server = server
+        self._lock = lock
+        self._now = now
+        self._sims: dict[tuple[str, str], ServiceSim] = {}
+        self._built: list[BuiltService] = []
+        self._ticker: threading.Thread | None = None
+        self._halt = threading.Event()
+        self.endpoint_url = f"http://{HOST}:{port}"
+
+    @classmethod
+    def start(cls, scenarios: Sequence[str], *, port: int = 0, warmup_s: float = 600.0) -> Lab:
+        """Serve moto on loopback, build each scenario's account, simulate `warmup_s` seconds."""
+        loaded = _placed([load_scenario(name) for name in scenarios])
+        lock = threading.RLock()
+        with _live_lock:
+            if _live:
+                raise LabError("a lab is already running in this process; stop it first")
+            _moto.reset_and_patch()
+            server = _moto.LabServer(lock)
+            lab = cls(server, server.start(HOST, port), lock, time.time() - warmup_s)
+            _live.append(lab)
+        try:
+            lab._build(loaded)
+            lab.advance(warmup_s)
+        except BaseException:
+            lab.stop()
+            raise
+        return lab
+
+    def _build(self, scenarios: list[Scenario]) -> None:
+        builder = AccountBuilder(self.endpoint_url, self.region, prefixed=len(scenarios) > 1)
+        for index, scenario in enumerate(scenarios):
+            built = builder.build(scenario, index)
+            self._built.append(built)
+            sim = ServiceSim(self.region, built.cluster, built.service, dict(scenario.app))
+            self._sims[(built.cluster, built.service)] = sim
+        _moto.add_update_listener(self._on_update)
+
+    # --- what callers read ----------------------------------------------------------------
+
+    @property
+    def targets(self) -> list[tuple[str, str, str]]:
+        """(scenario name, cluster, service) for every service the lab runs."""
+        return [(b.scenario.name, b.cluster, b.service) for b in self._built]
+
+    @property
+    def now(self) -> float:
+        """The simulated time, seconds since the epoch."""
+        return self._now
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point boto3, the AWS CLI and the MCP servers at the lab."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+
+    # --- the clock ------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Advance simulated time by `seconds`, running a reconciler tick every TICK_S."""
+        end = self._now + seconds
+        while self._now < end:
+            step = min(TICK_S, end - self._now)
+            with self._lock:
+                self._now += step
+                for sim in self._sims.values():
+                    sim.tick(self._now)
+
+    def run_in_background(self, speed: float = 10.0) -> None:
+        """Tick in a daemon thread: simulated time runs `speed` times faster than wall time."""
+        if self._ticker is not None:
+            return
+        self._ticker = threading.Thread(
+            target=self._run, args=(speed,), name="ecs-medic-lab-clock", daemon=True
+        )
+        self._ticker.start()
+
+    def _run(self, speed: float) -> None:
+        last = time.monotonic()
+        while not self._halt.wait(0.2):
+            current = time.monotonic()
+            self.advance((current - last) * speed)
+            last = current
+
+    def _on_update(self, region: str, cluster: str, service: str, forced: bool) -> None:
+        sim = self._sims.get((cluster, service))
+        if region == self.region and sim is not None:
+            sim.on_update(self._now, forced)
+
+    # --- shutdown -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop the ticker and the server; the process may start another lab afterwards."""
+        self._halt.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+        _moto.remove_update_listener(self._on_update)
+        self._server.stop()
+        with _live_lock:
+            if self in _live:
+                _live.remove(self)
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _placed(scenarios: list[Scenario]) -> list[Scenario]:
+    """One scenario keeps its cluster; several get a cluster named after each scenario."""
+    if len(scenarios) <= 1:
+        return scenarios
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise LabError(f"each scenario may be started once: {', '.join(names)}")
+    return [s.in_cluster(s.name) for s in scenarios]

@@ -1,0 +1,89 @@
+"""Typed views of the live emulator configuration the simulation decides from.
+
+The moto bridge (`_moto.py`) reads these from moto's backend objects on every tick, so a
+change made through the AWS API is seen on the next tick. Nothing here touches moto.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class LiveContainer:
+    """One container definition of a task definition revision."""
+
+    name: str
+    image: str
+    essential: bool
+    memory: int | None  # hard limit, MiB
+    memory_reservation: int | None
+    ports: tuple[int, ...]
+    environment: tuple[str, ...]  # variable names from environment and secrets
+    log_group: str | None
+    stream_prefix: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTaskDefinition:
+    """A task definition revision."""
+
+    arn: str
+    family: str
+    revision: int
+    cpu: int | None
+    memory: int | None
+    network_mode: str | None
+    containers: tuple[LiveContainer, ...]
+
+    def container(self, name: str) -> LiveContainer | None:
+        """The container definition with this name."""
+        return next((c for c in self.containers if c.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLoadBalancer:
+    """One `loadBalancers` entry of the service."""
+
+    target_group_arn: str
+    container_name: str
+    container_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveService:
+    """The service's configuration as the scheduler sees it."""
+
+    arn: str
+    name: str
+    cluster: str
+    desired: int
+    task_definition: str  # as stored: ARN, family:revision or family
+    deployment_id: str | None  # moto's initial deployment id, adopted by the simulation
+    load_balancers: tuple[LiveLoadBalancer, ...]
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    assign_public_ip: str
+    circuit_breaker: bool
+    rollback: bool
+    minimum_healthy_percent: int
+    maximum_percent: int
+    grace_period_s: int
+    platform_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTargetGroup:
+    """A target group's health-check configuration."""
+
+    arn: str
+    port: int | None
+    target_type: str
+    health_check_enabled: bool
+    health_check_path: str
+    health_check_port: str  # "traffic-port" or a number as text
+    matcher: str  # HttpCode, e.g. "200" or "200-399"
+    interval_s: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+    deregistration_delay_s: int

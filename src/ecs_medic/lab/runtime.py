@@ -1,0 +1,453 @@
+"""The reconciler: on every tick, read a service's live configuration and act as ECS would.
+
+It keeps what ECS keeps (deployments, tasks, events, target registrations) and writes what
+describe_services, describe_tasks, describe_target_health and the awslogs streams show back
+into moto through the bridge. Every decision reads the configuration live, so a change made
+through the AWS API is picked up on the next tick.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ecs_medic.lab import _moto, messages
+from ecs_medic.lab.fate import (
+    ContainerEnd,
+    LaunchContext,
+    LogLine,
+    ProbeResult,
+    decide_fate,
+    probe,
+    sigterm_end,
+)
+from ecs_medic.lab.live import LiveService, LiveTaskDefinition
+from ecs_medic.lab.scenario import AppProfile
+from ecs_medic.lab.tasks import STOPPED_VISIBLE_S, SimTask, TargetState, at
+
+MAX_EVENTS = 100  # describe_services shows the 100 most recent
+
+
+def breaker_threshold(desired: int) -> int:
+    """Failed tasks that trip the circuit breaker: 0.5 x desired, at least 3, at most 200."""
+    return min(200, max(3, math.ceil(0.5 * desired)))
+
+
+def new_deployment_id() -> str:
+    """An id in ECS's format."""
+    return f"ecs-svc/{secrets.randbelow(10**19):019d}"
+
+
+@dataclass
+class Deployment:
+    """One of the service's deployments (PRIMARY first)."""
+
+    id: str
+    task_definition: str
+    created_at: float
+    updated_at: float
+    status: str = "PRIMARY"
+    rollout_state: str = "IN_PROGRESS"
+    rollout_reason: str = ""
+    failed_tasks: int = 0
+
+
+class ServiceSim:
+    """The ECS service scheduler for one service."""
+
+    def __init__(
+        self, region: str, cluster: str, name: str, profiles: Mapping[str, AppProfile]
+    ) -> None:
+        self.region, self.cluster, self.name = region, cluster, name
+        self.profiles = dict(profiles)
+        self.tasks: dict[str, SimTask] = {}
+        self.deployments: list[Deployment] = []
+        self.events: list[dict[str, Any]] = []
+        self.steady = False
+        self.last_completed: Deployment | None = None
+        self._turn = 0
+        self._published_stopped: set[str] = set()
+        self._target_moves: dict[tuple[str, str], int] = {}  # (kind, group) -> count this tick
+
+    # --- entry points -------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """One reconciliation pass at simulated time `now`."""
+        live = _moto.read_service(self.region, self.cluster, self.name)
+        if live is None:
+            return
+        self._sync_deployments(live, now, forced=False)
+        for task in list(self.tasks.values()):
+            self._advance(task, live, now)
+        self._flush_target_moves(now)
+        self._schedule(live, now)
+        self._evaluate(live, now)
+        self._expire(now)
+        self._publish(live, now)
+
+    def on_update(self, now: float, forced: bool) -> None:
+        """UpdateService just ran: start a deployment if ECS would, and show it at once."""
+        live = _moto.read_service(self.region, self.cluster, self.name)
+        if live is not None:
+            self._sync_deployments(live, now, forced)
+            self._publish(live, now)
+
+    # --- deployments --------------------------------------------------------------------
+
+    @property
+    def primary(self) -> Deployment:
+        """The PRIMARY deployment."""
+        return self.deployments[0]
+
+    def _sync_deployments(self, live: LiveService, now: float, forced: bool) -> None:
+        definition = _moto.read_task_definition(self.region, live.task_definition)
+        arn = definition.arn if definition else live.task_definition
+        if not self.deployments:
+            first = live.deployment_id or new_deployment_id()
+            reason = messages.rollout_in_progress(first)
+            self.deployments = [Deployment(first, arn, now, now, rollout_reason=reason)]
+        elif forced or arn != self.primary.task_definition:
+            self._start_deployment(arn, now)
+
+    def _start_deployment(self, task_definition: str, now: float) -> Deployment:
+        self.primary.status = "ACTIVE"
+        self.primary.updated_at = now
+        deployment_id = new_deployment_id()
+        reason = messages.rollout_in_progress(deployment_id)
+        deployment = Deployment(deployment_id, task_definition, now, now, rollout_reason=reason)
+        self.deployments.insert(0, deployment)
+        self.steady = False
+        return deployment
+
+    def _deployment(self, deployment_id: str) -> Deployment | None:
+        return next((d for d in self.deployments if d.id == deployment_id), None)
+
+    def _count_failure(self, task: SimTask, live: LiveService, now: float) -> None:
+        """A task failed: count it toward its deployment's circuit breaker."""
+        deployment = self._deployment(task.deployment_id)
+        if deployment is None:
+            return
+        deployment.failed_tasks += 1
+        deployment.updated_at = now
+        tripped = deployment.failed_tasks >= breaker_threshold(live.desired)
+        if live.circuit_breaker and tripped and deployment.rollout_state == "IN_PROGRESS":
+            self._trip(deployment, live, now)
+
+    def _trip(self, deployment: Deployment, live: LiveService, now: float) -> None:
+        deployment.rollout_state = "FAILED"
+        deployment.rollout_reason = messages.CIRCUIT_BREAKER_REASON
+        self._emit(messages.deployment_failed(self.name, deployment.id), now)
+        good = self.last_completed
+        if (
+            live.rollback
+            and good is not None
+            and good.task_definition != deployment.task_definition
+        ):
+            self._emit(messages.rolling_back(self.name, good.id), now)
+            self._start_deployment(good.task_definition, now)
+
+    def _evaluate(self, live: LiveService, now: float) -> None:
+        """Complete the rollout and report a steady state when running == desired, all healthy."""
+        primary = self.primary
+        mine = [t for t in self.tasks.values() if t.active and t.deployment_id == primary.id]
+        others = [t for t in self.tasks.values() if t.active and t.deployment_id != primary.id]
+        settled = len(mine) == live.desired and all(t.healthy for t in mine) and not others
+        if settled and primary.rollout_state == "IN_PROGRESS":
+            primary.rollout_state, primary.updated_at = "COMPLETED", now
+            primary.rollout_reason = messages.rollout_completed(primary.id)
+            self._emit(messages.deployment_completed(self.name, primary.id), now)
+            self.last_completed = primary
+        if settled and not self.steady:
+            self._emit(messages.steady_state(self.name), now)
+        self.steady = settled
+        busy = {t.deployment_id for t in self.tasks.values() if t.active}
+        self.deployments = [primary] + [d for d in self.deployments[1:] if d.id in busy]
+
+    # --- scheduling -----------------------------------------------------------------------
+
+    def _schedule(self, live: LiveService, now: float) -> None:
+        """Scale in, replace old deployments' tasks, and launch within maximumPercent."""
+        stopping = self._scale_in(live) + self._replace_old(live)
+        scaling = ("ServiceSchedulerInitiated", messages.scaling_activity(self.primary.id))
+        for task in stopping:
+            task.begin_stop(now, scaling, None, self._drain_s(task))
+        if stopping:
+            self._emit(messages.stopped_tasks(self.name, [t.id for t in stopping]), now)
+        if any(t.targets for t in stopping):
+            self._emit(messages.draining(self.name, sum(1 for t in stopping if t.targets)), now)
+        self._launch(live, now)
+
+    def _scale_in(self, live: LiveService) -> list[SimTask]:
+        mine = [t for t in self.tasks.values() if t.active and t.deployment_id == self.primary.id]
+        newest_first = sorted(mine, key=lambda t: (t.healthy, -t.created_at))
+        return newest_first[: max(0, len(mine) - live.desired)]
+
+    def _replace_old(self, live: LiveService) -> list[SimTask]:
+        """Old tasks go when not healthy, or when enough healthy tasks remain without them."""
+        active = [t for t in self.tasks.values() if t.active]
+        old = [t for t in active if t.deployment_id != self.primary.id]
+        minimum = math.ceil(live.desired * live.minimum_healthy_percent / 100)
+        healthy = sum(1 for t in active if t.healthy)
+        chosen = []
+        for task in sorted(old, key=lambda t: t.healthy):
+            if task.healthy:
+                if healthy - 1 < minimum:
+                    continue
+                healthy -= 1
+            chosen.append(task)
+        return chosen
+
+    def _launch(self, live: LiveService, now: float) -> None:
+        active = [t for t in self.tasks.values() if t.active]
+        mine = sum(1 for t in active if t.deployment_id == self.primary.id)
+        room = math.floor(live.desired * live.maximum_percent / 100) - len(active)
+        count = min(live.desired - mine, room)
+        definition = _moto.read_task_definition(self.region, self.primary.task_definition)
+        if count <= 0 or definition is None or not live.subnets:
+            return
+        started = [self._launch_one(live, definition, now) for _ in range(count)]
+        self._emit(messages.started_tasks(self.name, [t.id for t in started]), now)
+
+    def _launch_one(self, live: LiveService, definition: LiveTaskDefinition, now: float) -> SimTask:
+        ctx = LaunchContext(live, definition, self.profiles, self._image_exists)
+        subnet = live.subnets[self._turn % len(live.subnets)]
+        self._turn += 1
+        handle = _moto.launch_task(self.region, live, definition.arn, self.primary.id, subnet)
+        subnet, ip, _ = _moto.task_network(handle)
+        arn = _moto.task_arn(handle)
+        task = SimTask(
+            handle=handle,
+            arn=arn,
+            deployment_id=self.primary.id,
+            task_definition=definition,
+            fate=decide_fate(ctx),
+            created_at=now,
+            network=(subnet, ip, _moto.subnet_zone(self.region, subnet)),
+            container_arns={c.name: self._container_arn(arn) for c in definition.containers},
+            digests={
+                c.name: _moto.image_digest(self.region, c.image)[1] for c in definition.containers
+            },
+        )
+        self.tasks[arn] = task
+        return task
+
+    def _image_exists(self, image: str) -> bool:
+        return _moto.image_digest(self.region, image)[0]
+
+    def _container_arn(self, task_arn: str) -> str:
+        task_id = task_arn.rsplit("/", 1)[-1]
+        account = _moto.ACCOUNT_ID
+        return (
+            f"arn:aws:ecs:{self.region}:{account}:container/{self.cluster}/{task_id}/{uuid.uuid4()}"
+        )
+
+    def _drain_s(self, task: SimTask) -> float:
+        delays = [_moto.read_target_group(self.region, t.group_arn) for t in task.targets]
+        return float(max((g.deregistration_delay_s for g in delays if g), default=0))
+
+    # --- one task -------------------------------------------------------------------------
+
+    def _advance(self, task: SimTask, live: LiveService, now: float) -> None:
+        if task.active and task.advance_start(now):
+            self._register(task, live, now)
+        if task.failure_due(now):
+            self._fail(task, live, now)
+        if task.running:
+            self._health_checks(task, live, now)
+        self._finish_draining(task, now)
+        if (
+            not task.active
+            and task.phase != "STOPPED"
+            and task.advance_stop(now, self._sigterm_ends(task))
+        ):
+            _moto.release_eni(self.region, task.handle)
+        self._write_logs(task, task.due_lines(now))
+
+    def _sigterm_ends(self, task: SimTask) -> dict[str, ContainerEnd]:
+        return {
+            c.name: sigterm_end(self.profiles.get(c.name, AppProfile()))
+            for c in task.task_definition.containers
+        }
+
+    def _fail(self, task: SimTask, live: LiveService, now: float) -> None:
+        failure = task.fate.failure
+        if failure is None:
+            return
+        stop = (failure.stop_code, failure.stopped_reason)
+        task.begin_stop(now, stop, dict(failure.containers), self._drain_s(task))
+        self._count_failure(task, live, now)
+
+    def _register(self, task: SimTask, live: LiveService, now: float) -> None:
+        """A task reached RUNNING: register it with the service's target groups."""
+        for lb in live.load_balancers:
+            group = _moto.read_target_group(self.region, lb.target_group_arn)
+            if group is None or task.task_definition.container(lb.container_name) is None:
+                continue
+            target = TargetState(
+                group.arn, lb.container_port, lb.container_name, now + group.interval_s
+            )
+            task.targets.append(target)
+            _moto.set_target(self.region, group.arn, task.network[1], target.port, target.health)
+            self._count_move("registered", group.arn)
+
+    def _health_checks(self, task: SimTask, live: LiveService, now: float) -> None:
+        """Run the due health checks; replace the task when a target stays unhealthy."""
+        for target in task.targets:
+            group = _moto.read_target_group(self.region, target.group_arn)
+            if group is None or not group.health_check_enabled or task.started_at is None:
+                continue
+            profile = self.profiles.get(target.container, AppProfile())
+            while target.next_check_at <= now:
+                result = probe(group, profile, target.port, target.next_check_at - task.started_at)
+                self._access_log(task, target, result, group.health_check_path)
+                target.record(result, group)
+            _moto.set_target(self.region, group.arn, task.network[1], target.port, target.health)
+            if self._replace_due(task, target, group.interval_s, live, now):
+                self._stop_unhealthy(task, target, live, now)
+                return
+
+    @staticmethod
+    def _replace_due(
+        task: SimTask, target: TargetState, poll_s: float, live: LiveService, now: float
+    ) -> bool:
+        """ECS replaces a task whose target is unhealthy once the grace period is over.
+
+        It notices on its next look at target health, modelled as one health-check interval.
+        """
+        if target.unhealthy_at is None or task.started_at is None:
+            return False
+        return now >= max(target.unhealthy_at + poll_s, task.started_at + live.grace_period_s)
+
+    def _stop_unhealthy(
+        self, task: SimTask, target: TargetState, live: LiveService, now: float
+    ) -> None:
+        reason = target.health[2] or "Health checks failed"
+        self._emit(
+            messages.unhealthy(self.name, task.id, target.port, target.group_arn, reason), now
+        )
+        stop = ("ServiceSchedulerInitiated", messages.failed_elb_health(target.group_arn))
+        task.begin_stop(now, stop, None, self._drain_s(task))
+        self._emit(messages.stopped_tasks(self.name, [task.id]), now)
+        self._count_failure(task, live, now)
+        for t in task.targets:
+            _moto.set_target(self.region, t.group_arn, task.network[1], t.port, t.health)
+
+    def _finish_draining(self, task: SimTask, now: float) -> None:
+        for target in list(task.targets):
+            if target.drain_until is not None and now >= target.drain_until:
+                _moto.remove_target(self.region, target.group_arn, task.network[1])
+                task.targets.remove(target)
+                self._count_move("deregistered", target.group_arn)
+            elif target.drain_until is not None:
+                _moto.set_target(
+                    self.region, target.group_arn, task.network[1], target.port, target.health
+                )
+
+    def _count_move(self, kind: str, group_arn: str) -> None:
+        key = (kind, group_arn)
+        self._target_moves[key] = self._target_moves.get(key, 0) + 1
+
+    def _flush_target_moves(self, now: float) -> None:
+        """One event per target group and direction per tick, as ECS batches them."""
+        for (kind, group_arn), count in sorted(self._target_moves.items()):
+            make = (
+                messages.registered_targets
+                if kind == "registered"
+                else messages.deregistered_targets
+            )
+            self._emit(make(self.name, count, group_arn), now)
+        self._target_moves.clear()
+
+    def _access_log(
+        self, task: SimTask, target: TargetState, result: ProbeResult, path: str
+    ) -> None:
+        if result.status is None or task.started_at is None:
+            return
+        when = target.next_check_at - task.started_at
+        text = f'"GET {path} HTTP/1.1" {result.status} "ELB-HealthChecker/2.0"'
+        self._write_logs(task, [LogLine(when, target.container, text)])
+
+    def _write_logs(self, task: SimTask, lines: list[LogLine]) -> None:
+        if not lines or task.started_at is None:
+            return
+        for container in {line.container for line in lines}:
+            spec = task.task_definition.container(container)
+            if spec is None or not spec.log_group or not spec.stream_prefix:
+                continue
+            stream = f"{spec.stream_prefix}/{container}/{task.id}"
+            batch = [
+                (at(task.started_at + ln.after_s), ln.message)
+                for ln in lines
+                if ln.container == container
+            ]
+            _moto.put_log_lines(
+                self.region, spec.log_group, stream, [(t, m) for t, m in batch if t]
+            )
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    def _expire(self, now: float) -> None:
+        """Forget tasks that stopped more than about an hour ago, as ECS does."""
+        for arn, task in list(self.tasks.items()):
+            if task.stopped_at is not None and now >= task.stopped_at + STOPPED_VISIBLE_S:
+                _moto.forget_task(self.region, self.cluster, task.handle)
+                del self.tasks[arn]
+                self._published_stopped.discard(arn)
+
+    def _emit(self, message: str, now: float) -> None:
+        self.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": at(now), "message": message})
+        del self.events[MAX_EVENTS:]
+
+    def _publish(self, live: LiveService, now: float) -> None:
+        """Write tasks, counters, deployments and events where describe_* read them."""
+        del now
+        for arn, task in self.tasks.items():
+            if arn in self._published_stopped:
+                continue
+            fields, containers = task.describe()
+            _moto.write_task(task.handle, fields, containers)
+            if task.phase == "STOPPED":
+                self._published_stopped.add(arn)
+        running = sum(1 for t in self.tasks.values() if t.phase == "RUNNING")
+        pending = sum(1 for t in self.tasks.values() if t.pending)
+        deployments = [self._deployment_entry(d, live) for d in self.deployments]
+        primary = self.primary.task_definition
+        _moto.publish_service(
+            self.region,
+            live,
+            counts=(running, pending),
+            deployments=deployments,
+            events=list(self.events),
+            task_definition_arn=primary,
+        )
+
+    def _deployment_entry(self, deployment: Deployment, live: LiveService) -> dict[str, Any]:
+        mine = [t for t in self.tasks.values() if t.deployment_id == deployment.id]
+        active = sum(1 for t in mine if t.active)
+        return {
+            "id": deployment.id,
+            "status": deployment.status,
+            "taskDefinition": deployment.task_definition,
+            "desiredCount": live.desired if deployment.status == "PRIMARY" else active,
+            "pendingCount": sum(1 for t in mine if t.pending),
+            "runningCount": sum(1 for t in mine if t.phase == "RUNNING"),
+            "failedTasks": deployment.failed_tasks,
+            "createdAt": at(deployment.created_at),
+            "updatedAt": at(deployment.updated_at),
+            "launchType": "FARGATE",
+            "platformVersion": live.platform_version or "1.4.0",
+            "platformFamily": "Linux",
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": list(live.subnets),
+                    "securityGroups": list(live.security_groups),
+                    "assignPublicIp": live.assign_public_ip,
+                }
+            },
+            "rolloutState": deployment.rollout_state,
+            "rolloutStateReason": deployment.rollout_reason,
+        }

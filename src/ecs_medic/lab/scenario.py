@@ -1,0 +1,181 @@
+"""Scenario files: what a lab service is configured with and what its application needs.
+
+A scenario never says which failure to show. It declares the AWS configuration the account
+builder creates and the application profile the simulation compares that configuration with;
+the failure (or health) follows from the comparison.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, TypeVar
+
+import yaml
+
+from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
+
+_PACKAGE = "ecs_medic.lab.scenarios"
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class AppProfile:
+    """What one container's application needs and does; no AWS API can show this."""
+
+    memory_mib: int = 256
+    port: int = 8080
+    health_path: str = "/health"
+    other_status: int = 404  # what the app answers on any other path
+    startup_s: int = 20  # from process start until it answers on its port
+    oom_after_s: int = 90  # how long the heap takes to grow to memory_mib
+    requires_env: tuple[str, ...] = ()  # variables it refuses to start without
+    handles_sigterm: bool = True
+    log_lines: tuple[str, ...] = ()  # extra startup lines after the defaults
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSpec:
+    """One container of the scenario's task definition."""
+
+    name: str
+    image: str  # "repository:tag" in the lab account's ECR
+    port: int = 8080
+    environment: tuple[tuple[str, str], ...] = ()
+    essential: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """The ECS service the account builder creates."""
+
+    cluster: str = "prod"
+    name: str = "web"
+    desired: int = 2
+    cpu: int = 256
+    memory: int = 512
+    health_check_path: str = "/health"
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioInfo:
+    """A scenario as `lab list` shows it."""
+
+    name: str
+    category: str
+    expected: str | None  # a catalogue code, or None for a healthy service
+    summary: str
+    cluster: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One scenario file, parsed."""
+
+    name: str
+    category: str
+    expected: str | None
+    summary: str
+    service: ServiceSpec
+    containers: tuple[ContainerSpec, ...]
+    registry: tuple[tuple[str, tuple[str, ...]], ...]  # repository -> tags pushed
+    app: tuple[tuple[str, AppProfile], ...]  # container name -> profile
+    fix: tuple[str, ...] = ()
+    wrong_fix: tuple[str, ...] = ()
+
+    @property
+    def info(self) -> ScenarioInfo:
+        """The summary `list_scenarios` returns."""
+        return ScenarioInfo(
+            self.name,
+            self.category,
+            self.expected,
+            self.summary,
+            self.service.cluster,
+            self.service.name,
+        )
+
+    def profile(self, container: str) -> AppProfile:
+        """The application profile of a container (defaults when the file has none)."""
+        return dict(self.app).get(container, AppProfile())
+
+    def in_cluster(self, cluster: str) -> Scenario:
+        """The same scenario with its service placed in another cluster."""
+        return dataclasses.replace(self, service=dataclasses.replace(self.service, cluster=cluster))
+
+
+def list_scenarios() -> list[ScenarioInfo]:
+    """Every built-in scenario, sorted by name."""
+    return [load_scenario(name).info for name in scenario_names()]
+
+
+def scenario_names() -> list[str]:
+    """Names of the built-in scenario files."""
+    files = resources.files(_PACKAGE).iterdir()
+    return sorted(f.name.removesuffix(".yaml") for f in files if f.name.endswith(".yaml"))
+
+
+def load_scenario(name: str) -> Scenario:
+    """Load a built-in scenario by name; UnknownScenarioError lists the known names."""
+    known = scenario_names()
+    if name not in known:
+        raise UnknownScenarioError(name, known)
+    text = resources.files(_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return parse_scenario(yaml.safe_load(text), source=f"{name}.yaml")
+
+
+def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    """Build a Scenario from a parsed YAML mapping, rejecting unknown keys."""
+    doc = _mapping(data, source)
+    _only(doc, {"name", "category", "expected", "summary", "service", "containers",
+                "registry", "app", "fix", "wrong_fix"}, source)  # fmt: skip
+    containers = tuple(
+        _container(name, spec, source) for name, spec in _mapping(doc["containers"], source).items()
+    )
+    return Scenario(
+        name=str(doc["name"]),
+        category=str(doc["category"]),
+        expected=None if doc.get("expected") is None else str(doc["expected"]),
+        summary=str(doc["summary"]),
+        service=_build(ServiceSpec, doc.get("service", {}), f"{source}: service"),
+        containers=containers,
+        registry=tuple(
+            (str(repo), tuple(str(t) for t in tags))
+            for repo, tags in _mapping(doc.get("registry", {}), source).items()
+        ),
+        app=tuple(
+            (str(name), _build(AppProfile, spec, f"{source}: app.{name}"))
+            for name, spec in _mapping(doc.get("app", {}), source).items()
+        ),
+        fix=tuple(str(s) for s in doc.get("fix") or ()),
+        wrong_fix=tuple(str(s) for s in doc.get("wrong_fix") or ()),
+    )
+
+
+def _container(name: str, spec: Any, source: str) -> ContainerSpec:
+    fields = dict(_mapping(spec, f"{source}: containers.{name}"))
+    env = _mapping(fields.pop("environment", {}), source)
+    fields["environment"] = tuple((str(k), str(v)) for k, v in env.items())
+    return _build(ContainerSpec, {"name": name, **fields}, f"{source}: containers.{name}")
+
+
+def _build(cls: type[_T], data: Any, where: str) -> _T:
+    """Instantiate a spec dataclass from a mapping; lists become tuples."""
+    fields = _mapping(data, where)
+    _only(fields, {f.name for f in dataclasses.fields(cls)}, where)  # type: ignore[arg-type]
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    return cls(**values)
+
+
+def _mapping(data: Any, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where}: expected a mapping, got {type(data).__name__}")
+    return {str(k): v for k, v in data.items()}
+
+
+def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {', '.join(unknown)}")

@@ -1,0 +1,117 @@
+"""The lab's public API: scenarios, start and stop, environment, several scenarios at once."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+from conftest import LabAws
+
+from ecs_medic.lab import Lab, LabError, ScenarioInfo, UnknownScenarioError, list_scenarios
+
+
+def test_list_scenarios():
+    """The five scenarios of this version, with their catalogue codes."""
+    expected = {
+        "app-crash": "ESSENTIAL_CONTAINER_EXIT",
+        "health-check-path-wrong": "TG_HEALTHCHECK_FAILING",
+        "healthy": None,
+        "image-not-found": "IMAGE_PULL_NOT_FOUND",
+        "oom": "OOM_KILLED",
+    }
+    infos = list_scenarios()
+    assert all(isinstance(i, ScenarioInfo) for i in infos)
+    assert expected == {i.name: i.expected for i in infos}
+    assert {("prod", "web")} == {(i.cluster, i.service) for i in infos}
+
+
+def test_unknown_scenario_lists_known_names():
+    """An unknown name raises before anything starts, and names the known scenarios."""
+    with pytest.raises(
+        UnknownScenarioError, match="known scenarios: app-crash, health-check-path-wrong"
+    ):
+        Lab.start(["no-such-thing"])
+
+
+@pytest.mark.lab
+def test_env_and_endpoint():
+    """env() points boto3 at the lab on loopback with dummy keys."""
+    with Lab.start(["healthy"], warmup_s=0) as lab:
+        env = lab.env()
+        assert env["AWS_ENDPOINT_URL"] == lab.endpoint_url
+        assert lab.endpoint_url.startswith("http://127.0.0.1:")
+        assert ("us-east-1", "us-east-1", "testing") == (
+            env["AWS_REGION"],
+            env["AWS_DEFAULT_REGION"],
+            env["AWS_ACCESS_KEY_ID"],
+        )
+        assert ("123456789012", [("healthy", "prod", "web")]) == (lab.account_id, lab.targets)
+        sts = boto3.client(
+            "sts",
+            endpoint_url=lab.endpoint_url,
+            region_name=lab.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        assert "123456789012" == sts.get_caller_identity()["Account"]
+
+
+@pytest.mark.lab
+def test_several_scenarios_get_their_own_clusters():
+    """Each scenario's cluster is named after it, so the service name `web` is ambiguous."""
+    with Lab.start(["healthy", "oom"], warmup_s=300) as lab:
+        assert [("healthy", "healthy", "web"), ("oom", "oom", "web")] == lab.targets
+        aws = LabAws.connect(lab)
+        assert {"healthy", "oom"} == {
+            a.rsplit("/", 1)[-1] for a in aws.ecs.list_clusters()["clusterArns"]
+        }
+        healthy = aws.service(cluster="healthy")
+        assert "COMPLETED" == healthy["deployments"][0]["rolloutState"]
+        assert [] == aws.tasks("STOPPED", cluster="healthy")
+        assert aws.tasks("STOPPED", cluster="oom")
+
+
+@pytest.mark.lab
+def test_list_tasks_filters_by_service():
+    """list_tasks(serviceName=...) returns only that service's tasks (moto ignores it)."""
+    with Lab.start(["healthy"], warmup_s=120) as lab:
+        aws = LabAws.connect(lab)
+        web = aws.service()
+        aws.ecs.create_service(
+            cluster="prod",
+            serviceName="other",
+            taskDefinition=web["taskDefinition"],
+            desiredCount=0,
+            launchType="FARGATE",
+        )
+        assert 2 == len(aws.ecs.list_tasks(cluster="prod", serviceName="web")["taskArns"])
+        assert [] == aws.ecs.list_tasks(cluster="prod", serviceName="other")["taskArns"]
+
+
+@pytest.mark.lab
+def test_background_clock_advances():
+    """run_in_background ticks simulated time at `speed` times wall time."""
+    with Lab.start(["healthy"], warmup_s=0) as lab:
+        before = lab.now
+        lab.run_in_background(speed=100.0)
+        time.sleep(0.6)
+        assert lab.now - before >= 30
+
+
+@pytest.mark.lab
+def test_stopped_tasks_disappear_after_an_hour():
+    """Like AWS, stopped tasks are visible for about an hour."""
+    with Lab.start(["image-not-found"], warmup_s=120) as lab:
+        aws = LabAws.connect(lab)
+        first = {t["taskArn"] for t in aws.tasks("STOPPED")}
+        assert first
+        lab.advance(3700)
+        assert not first & {t["taskArn"] for t in aws.tasks("STOPPED")}
+
+
+@pytest.mark.lab
+def test_one_lab_per_process():
+    """moto's state is process-wide, so a second lab is refused while one runs."""
+    with Lab.start(["healthy"], warmup_s=0), pytest.raises(LabError, match="already running"):
+        Lab.start(["healthy"], warmup_s=0)
