@@ -6,9 +6,9 @@ import time
 
 import boto3
 import pytest
-from conftest import LabAws
+from lab_client import LabAws
 
-from ecs_medic.lab import Lab, LabError, ScenarioInfo, UnknownScenarioError, list_scenarios
+from ecs_medic.lab import Lab, ScenarioInfo, UnknownScenarioError, list_scenarios
 
 
 def test_list_scenarios():
@@ -111,7 +111,25 @@ def test_stopped_tasks_disappear_after_an_hour():
 
 
 @pytest.mark.lab
-def test_one_lab_per_process():
-    """moto's state is process-wide, so a second lab is refused while one runs."""
-    with Lab.start(["healthy"], warmup_s=0), pytest.raises(LabError, match="already running"):
-        Lab.start(["healthy"], warmup_s=0)
+def test_concurrent_labs_are_isolated():
+    """Two labs in one process answer as different accounts and never see each other."""
+    with Lab.start(["healthy"], warmup_s=60) as first, Lab.start(["oom"], warmup_s=150) as second:
+        assert ("123456789012", "123456789013") == (first.account_id, second.account_id)
+        one, two = LabAws.connect(first), LabAws.connect(second)
+        assert first.account_id == _caller_account(first)
+        assert second.account_id == _caller_account(second)
+        assert ":123456789012:service/prod/web" in one.service()["serviceArn"]
+        assert ":123456789013:service/prod/web" in two.service()["serviceArn"]
+        assert [] == one.tasks("STOPPED")
+        assert two.tasks("STOPPED")
+
+
+def _caller_account(lab: Lab) -> str:
+    sts = boto3.client(
+        "sts",
+        endpoint_url=lab.endpoint_url,
+        region_name=lab.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return str(sts.get_caller_identity()["Account"])

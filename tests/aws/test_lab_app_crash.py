@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LabAws, started_lab
+from lab_client import LabAws, started_lab
 
 pytestmark = pytest.mark.lab
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import LabAws
+from lab_client import LabAws
 
 pytestmark = pytest.mark.lab
 

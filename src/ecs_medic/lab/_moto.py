@@ -12,16 +12,17 @@ import ipaddress
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from moto.backends import get_backend
+from moto.core.base_backend import BackendDict, backend_lock
 from moto.ecs.exceptions import TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 from moto.moto_api import state_manager
-from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -37,7 +38,7 @@ from ecs_medic.lab.live import (
     LiveTaskDefinition,
 )
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = "123456789012"  # the lab's account; concurrent labs in one process get the next ones
 LAB_HEALTH_KEY = "_ecs_medic_lab_health"  # extra key in a moto target dict: (state, reason, text)
 _DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -45,7 +46,16 @@ _DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "minimumHealthyPercent": 100,
 }
 
-UpdateListener = Callable[[str, str, str, bool], None]  # region, cluster, service, forced
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One lab's account and region: which moto backends it reads and writes."""
+
+    account: str
+    region: str
+
+
+UpdateListener = Callable[[Scope, str, str, bool], None]  # where, cluster, service, forced
 _listeners: list[UpdateListener] = []
 _patch_lock = threading.Lock()
 _patched: list[bool] = []
@@ -54,9 +64,12 @@ _patched: list[bool] = []
 # --- process-wide state -------------------------------------------------------------------
 
 
-def reset_and_patch() -> None:
+def reset_and_patch(account: str) -> None:
     """Give the lab a fresh moto account, with the patches installed and tasks frozen."""
-    moto_api_backend.reset()
+    with backend_lock:
+        for backends in list(BackendDict._instances):  # type: ignore[misc]
+            if account in backends:
+                backends[account].reset()
     _install_patches()
     state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
 
@@ -82,16 +95,22 @@ class _QuietHandler(MotoRequestHandler):
 class LabServer:
     """moto's HTTP server on loopback, serving one request at a time under the lab's lock."""
 
-    def __init__(self, lock: threading.RLock) -> None:
+    def __init__(self, lock: threading.RLock, account: str) -> None:
         self._lock = lock
+        self._account = account
         self._server: BaseWSGIServer | None = None
+        self.account = account
         self._thread: threading.Thread | None = None
 
     def start(self, host: str, port: int) -> int:
         """Bind (port 0 picks a free one), serve in a daemon thread, return the port."""
         app = DomainDispatcherApplication(create_backend_app)
         self._server = make_server(
-            host, port, _serialized(app, self._lock), True, request_handler=_QuietHandler
+            host,
+            port,
+            _serialized(app, self._lock, self._account),
+            True,
+            request_handler=_QuietHandler,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="ecs-medic-lab-moto", daemon=True
@@ -108,10 +127,11 @@ class LabServer:
             self._thread.join(timeout=5)
 
 
-def _serialized(app: Any, lock: threading.RLock) -> Callable[..., Iterable[bytes]]:
-    """Wrap a WSGI app so requests never interleave with a simulation tick."""
+def _serialized(app: Any, lock: threading.RLock, account: str) -> Callable[..., Iterable[bytes]]:
+    """Wrap a WSGI app: requests never interleave with a tick, and land in the lab's account."""
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
         with lock:
             return list(app(environ, start_response))
 
@@ -188,7 +208,7 @@ def _patch_update_service() -> None:
         forced = bool(service_properties.get("force_new_deployment", False))
         service = original(self, service_properties)
         for listener in list(_listeners):
-            listener(self.region_name, cluster, name, forced)
+            listener(Scope(self.account_id, self.region_name), cluster, name, forced)
         return service
 
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
@@ -214,32 +234,32 @@ def _patch_create_service() -> None:
 # --- backends -------------------------------------------------------------------------------
 
 
-def _ecs(region: str) -> Any:
-    return get_backend("ecs")[ACCOUNT_ID][region]
+def _ecs(scope: Scope) -> Any:
+    return get_backend("ecs")[scope.account][scope.region]
 
 
-def _elbv2(region: str) -> Any:
-    return get_backend("elbv2")[ACCOUNT_ID][region]
+def _elbv2(scope: Scope) -> Any:
+    return get_backend("elbv2")[scope.account][scope.region]
 
 
-def _ecr(region: str) -> Any:
-    return get_backend("ecr")[ACCOUNT_ID][region]
+def _ecr(scope: Scope) -> Any:
+    return get_backend("ecr")[scope.account][scope.region]
 
 
-def _logs(region: str) -> Any:
-    return get_backend("logs")[ACCOUNT_ID][region]
+def _logs(scope: Scope) -> Any:
+    return get_backend("logs")[scope.account][scope.region]
 
 
-def _ec2(region: str) -> Any:
-    return get_backend("ec2")[ACCOUNT_ID][region]
+def _ec2(scope: Scope) -> Any:
+    return get_backend("ec2")[scope.account][scope.region]
 
 
 # --- reads ----------------------------------------------------------------------------------
 
 
-def read_service(region: str, cluster: str, name: str) -> LiveService | None:
+def read_service(scope: Scope, cluster: str, name: str) -> LiveService | None:
     """The service's live configuration, or None when it no longer exists."""
-    service = _ecs(region).services.get(f"{cluster}:{name}")
+    service = _ecs(scope).services.get(f"{cluster}:{name}")
     if service is None or service.status != "ACTIVE":
         return None
     config = getattr(service, "deployment_configuration", None) or {}
@@ -274,10 +294,10 @@ def _load_balancer(entry: dict[str, Any]) -> LiveLoadBalancer:
     )
 
 
-def read_task_definition(region: str, ref: str) -> LiveTaskDefinition | None:
+def read_task_definition(scope: Scope, ref: str) -> LiveTaskDefinition | None:
     """A task definition by ARN, family:revision or family (latest), or None."""
     try:
-        definition = _ecs(region).describe_task_definition(ref)
+        definition = _ecs(scope).describe_task_definition(ref)
     except (TaskDefinitionNotFoundException, ValueError):
         return None
     return LiveTaskDefinition(
@@ -312,9 +332,9 @@ def _int_or_none(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-def read_target_group(region: str, arn: str) -> LiveTargetGroup | None:
+def read_target_group(scope: Scope, arn: str) -> LiveTargetGroup | None:
     """A target group's health-check settings, or None when it was deleted."""
-    group = _elbv2(region).target_groups.get(arn)
+    group = _elbv2(scope).target_groups.get(arn)
     if group is None:
         return None
     matcher = getattr(group, "matcher", None) or {}
@@ -333,7 +353,7 @@ def read_target_group(region: str, arn: str) -> LiveTargetGroup | None:
     )
 
 
-def image_digest(region: str, image: str) -> tuple[bool, str | None]:
+def image_digest(scope: Scope, image: str) -> tuple[bool, str | None]:
     """Whether an image reference resolves in the lab's ECR, and its digest.
 
     Images outside this account's ECR are assumed pullable (no public registry is modelled yet).
@@ -342,7 +362,7 @@ def image_digest(region: str, image: str) -> tuple[bool, str | None]:
     if not host.endswith(".amazonaws.com") or not rest:
         return True, None
     repository_name, tag, digest = _split_reference(rest)
-    repository = _ecr(region).repositories.get(repository_name)
+    repository = _ecr(scope).repositories.get(repository_name)
     if repository is None:
         return False, None
     for candidate in repository.images:
@@ -360,23 +380,23 @@ def _split_reference(reference: str) -> tuple[str, str | None, str | None]:
     return (name, tag, None) if name else (reference, "latest", None)
 
 
-def log_group_exists(region: str, name: str) -> bool:
+def log_group_exists(scope: Scope, name: str) -> bool:
     """Whether a CloudWatch Logs group exists."""
-    return name in _logs(region).groups
+    return name in _logs(scope).groups
 
 
 # --- writes ---------------------------------------------------------------------------------
 
 
 def launch_task(
-    region: str,
+    scope: Scope,
     service: LiveService,
     task_definition_arn: str,
     started_by: str,
     subnet: str,
 ) -> Any:
     """Create a Fargate task for the service (moto's run_task wants memory per container)."""
-    backend = _ecs(region)
+    backend = _ecs(scope)
     cluster = backend._get_cluster(service.cluster)
     network = {
         "awsvpcConfiguration": {
@@ -398,13 +418,13 @@ def launch_task(
         platform_version=service.platform_version or "1.4.0",
     )
     backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
-    _place_in_subnet(region, task, subnet)
+    _place_in_subnet(scope, task, subnet)
     return task
 
 
-def _place_in_subnet(region: str, task: Any, subnet_id: str) -> None:
+def _place_in_subnet(scope: Scope, task: Any, subnet_id: str) -> None:
     """Give the task ENI an address in its subnet (moto draws one from all of 10/8)."""
-    ec2 = _ec2(region)
+    ec2 = _ec2(scope)
     network = ipaddress.IPv4Network(ec2.get_subnet(subnet_id).cidr_block)
     ip = str(network.network_address + 4 + secrets.randbelow(network.num_addresses - 5))
     details = {d["name"]: d for d in task.attachments[0]["details"]}
@@ -426,9 +446,9 @@ def task_network(task: Any) -> tuple[str, str, str]:
     return details["subnetId"], details["privateIPv4Address"], details["networkInterfaceId"]
 
 
-def subnet_zone(region: str, subnet_id: str) -> str:
+def subnet_zone(scope: Scope, subnet_id: str) -> str:
     """The availability zone of a subnet."""
-    return str(_ec2(region).get_subnet(subnet_id).availability_zone)
+    return str(_ec2(scope).get_subnet(subnet_id).availability_zone)
 
 
 def write_task(task: Any, fields: dict[str, Any], containers: Sequence[dict[str, Any]]) -> None:
@@ -438,20 +458,20 @@ def write_task(task: Any, fields: dict[str, Any], containers: Sequence[dict[str,
     task.containers = [dict(c) for c in containers]
 
 
-def release_eni(region: str, task: Any) -> None:
+def release_eni(scope: Scope, task: Any) -> None:
     """Detach and delete the task's ENI, as Fargate does when a task stops."""
     _, _, eni_id = task_network(task)
-    _ec2(region).enis.pop(eni_id, None)
+    _ec2(scope).enis.pop(eni_id, None)
     task.attachments[0]["status"] = "DELETED"
 
 
-def forget_task(region: str, cluster: str, task: Any) -> None:
+def forget_task(scope: Scope, cluster: str, task: Any) -> None:
     """Drop a stopped task from moto (AWS forgets stopped tasks after about an hour)."""
-    _ecs(region).tasks.get(cluster, {}).pop(task.task_arn, None)
+    _ecs(scope).tasks.get(cluster, {}).pop(task.task_arn, None)
 
 
 def publish_service(
-    region: str,
+    scope: Scope,
     service: LiveService,
     *,
     counts: tuple[int, int],
@@ -460,7 +480,7 @@ def publish_service(
     task_definition_arn: str | None,
 ) -> None:
     """Set the service's counters, deployments and events as describe_services shows them."""
-    target = _ecs(region).services[f"{service.cluster}:{service.name}"]
+    target = _ecs(scope).services[f"{service.cluster}:{service.name}"]
     target.running_count, target.pending_count = counts
     target.deployments = deployments
     target.events = events
@@ -469,35 +489,35 @@ def publish_service(
 
 
 def set_target(
-    region: str,
+    scope: Scope,
     target_group_arn: str,
     ip: str,
     port: int,
     health: tuple[str, str | None, str | None],
 ) -> None:
     """Register (or update) an ip target with the health the simulation decided."""
-    group = _elbv2(region).target_groups.get(target_group_arn)
+    group = _elbv2(scope).target_groups.get(target_group_arn)
     if group is not None:
         group.targets[ip] = {"Id": ip, "Port": port, LAB_HEALTH_KEY: health}
         group.deregistered_targets.pop(ip, None)
 
 
-def remove_target(region: str, target_group_arn: str, ip: str) -> None:
+def remove_target(scope: Scope, target_group_arn: str, ip: str) -> None:
     """Finish deregistering an ip target."""
-    group = _elbv2(region).target_groups.get(target_group_arn)
+    group = _elbv2(scope).target_groups.get(target_group_arn)
     if group is not None and ip in group.targets:
         group.deregistered_targets[ip] = group.targets.pop(ip)
 
 
 def put_log_lines(
-    region: str, group: str, stream: str, lines: Sequence[tuple[datetime, str]]
+    scope: Scope, group: str, stream: str, lines: Sequence[tuple[datetime, str]]
 ) -> bool:
     """Append lines to an awslogs stream, creating it; False when the group does not exist.
 
     Written to the stream object directly: PutLogEvents would drop simulated timestamps
     more than two hours ahead of the wall clock (`lab serve` at high speed).
     """
-    log_group = _logs(region).groups.get(group)
+    log_group = _logs(scope).groups.get(group)
     if log_group is None:
         return False
     if stream not in log_group.streams:

@@ -16,7 +16,7 @@ from ecs_medic.lab.scenario import Scenario, load_scenario
 REGION = "us-east-1"
 HOST = "127.0.0.1"
 TICK_S = 2.0  # simulated seconds per reconciler tick
-_live: list[Lab] = []  # moto's state is process-wide: one lab per process at a time
+_live: list[Lab] = []  # labs running in this process; each has its own moto account
 _live_lock = threading.Lock()
 
 
@@ -24,11 +24,12 @@ class Lab:
     """A running lab. Create it with `Lab.start(...)`; stop it with `stop()` or `with`."""
 
     region = REGION
-    account_id = _moto.ACCOUNT_ID
 
     def __init__(
         self, server: _moto.LabServer, port: int, lock: threading.RLock, now: float
     ) -> None:
+        self.account_id = server.account
+        self._scope = _moto.Scope(server.account, REGION)
         self._server = server
         self._lock = lock
         self._now = now
@@ -44,10 +45,9 @@ class Lab:
         loaded = _placed([load_scenario(name) for name in scenarios])
         lock = threading.RLock()
         with _live_lock:
-            if _live:
-                raise LabError("a lab is already running in this process; stop it first")
-            _moto.reset_and_patch()
-            server = _moto.LabServer(lock)
+            account = _free_account()
+            _moto.reset_and_patch(account)
+            server = _moto.LabServer(lock, account)
             lab = cls(server, server.start(HOST, port), lock, time.time() - warmup_s)
             _live.append(lab)
         try:
@@ -60,10 +60,12 @@ class Lab:
 
     def _build(self, scenarios: list[Scenario]) -> None:
         builder = AccountBuilder(self.endpoint_url, self.region, prefixed=len(scenarios) > 1)
+        if builder.account_id != self.account_id:
+            raise LabError(f"the lab answers as {builder.account_id}, not {self.account_id}")
         for index, scenario in enumerate(scenarios):
             built = builder.build(scenario, index)
             self._built.append(built)
-            sim = ServiceSim(self.region, built.cluster, built.service, dict(scenario.app))
+            sim = ServiceSim(self._scope, built.cluster, built.service, dict(scenario.app))
             self._sims[(built.cluster, built.service)] = sim
         _moto.add_update_listener(self._on_update)
 
@@ -117,15 +119,15 @@ class Lab:
             self.advance((current - last) * speed)
             last = current
 
-    def _on_update(self, region: str, cluster: str, service: str, forced: bool) -> None:
+    def _on_update(self, scope: _moto.Scope, cluster: str, service: str, forced: bool) -> None:
         sim = self._sims.get((cluster, service))
-        if region == self.region and sim is not None:
+        if scope == self._scope and sim is not None:
             sim.on_update(self._now, forced)
 
     # --- shutdown -------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """Stop the ticker and the server; the process may start another lab afterwards."""
+        """Stop the ticker and the server."""
         self._halt.set()
         if self._ticker is not None:
             self._ticker.join(timeout=5)
@@ -145,6 +147,15 @@ class Lab:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _free_account() -> str:
+    """The lab account, or the next free one while other labs run in this process."""
+    taken = {lab.account_id for lab in _live}
+    number = int(_moto.ACCOUNT_ID)
+    while str(number) in taken:
+        number += 1
+    return str(number)
 
 
 def _placed(scenarios: list[Scenario]) -> list[Scenario]:

@@ -60,9 +60,9 @@ class ServiceSim:
     """The ECS service scheduler for one service."""
 
     def __init__(
-        self, region: str, cluster: str, name: str, profiles: Mapping[str, AppProfile]
+        self, scope: _moto.Scope, cluster: str, name: str, profiles: Mapping[str, AppProfile]
     ) -> None:
-        self.region, self.cluster, self.name = region, cluster, name
+        self.scope, self.cluster, self.name = scope, cluster, name
         self.profiles = dict(profiles)
         self.tasks: dict[str, SimTask] = {}
         self.deployments: list[Deployment] = []
@@ -77,7 +77,7 @@ class ServiceSim:
 
     def tick(self, now: float) -> None:
         """One reconciliation pass at simulated time `now`."""
-        live = _moto.read_service(self.region, self.cluster, self.name)
+        live = _moto.read_service(self.scope, self.cluster, self.name)
         if live is None:
             return
         self._sync_deployments(live, now, forced=False)
@@ -91,7 +91,7 @@ class ServiceSim:
 
     def on_update(self, now: float, forced: bool) -> None:
         """UpdateService just ran: start a deployment if ECS would, and show it at once."""
-        live = _moto.read_service(self.region, self.cluster, self.name)
+        live = _moto.read_service(self.scope, self.cluster, self.name)
         if live is not None:
             self._sync_deployments(live, now, forced)
             self._publish(live, now)
@@ -104,7 +104,7 @@ class ServiceSim:
         return self.deployments[0]
 
     def _sync_deployments(self, live: LiveService, now: float, forced: bool) -> None:
-        definition = _moto.read_task_definition(self.region, live.task_definition)
+        definition = _moto.read_task_definition(self.scope, live.task_definition)
         arn = definition.arn if definition else live.task_definition
         if not self.deployments:
             first = live.deployment_id or new_deployment_id()
@@ -206,7 +206,7 @@ class ServiceSim:
         mine = sum(1 for t in active if t.deployment_id == self.primary.id)
         room = math.floor(live.desired * live.maximum_percent / 100) - len(active)
         count = min(live.desired - mine, room)
-        definition = _moto.read_task_definition(self.region, self.primary.task_definition)
+        definition = _moto.read_task_definition(self.scope, self.primary.task_definition)
         if count <= 0 or definition is None or not live.subnets:
             return
         started = [self._launch_one(live, definition, now) for _ in range(count)]
@@ -216,7 +216,7 @@ class ServiceSim:
         ctx = LaunchContext(live, definition, self.profiles, self._image_exists)
         subnet = live.subnets[self._turn % len(live.subnets)]
         self._turn += 1
-        handle = _moto.launch_task(self.region, live, definition.arn, self.primary.id, subnet)
+        handle = _moto.launch_task(self.scope, live, definition.arn, self.primary.id, subnet)
         subnet, ip, _ = _moto.task_network(handle)
         arn = _moto.task_arn(handle)
         task = SimTask(
@@ -226,27 +226,25 @@ class ServiceSim:
             task_definition=definition,
             fate=decide_fate(ctx),
             created_at=now,
-            network=(subnet, ip, _moto.subnet_zone(self.region, subnet)),
+            network=(subnet, ip, _moto.subnet_zone(self.scope, subnet)),
             container_arns={c.name: self._container_arn(arn) for c in definition.containers},
             digests={
-                c.name: _moto.image_digest(self.region, c.image)[1] for c in definition.containers
+                c.name: _moto.image_digest(self.scope, c.image)[1] for c in definition.containers
             },
         )
         self.tasks[arn] = task
         return task
 
     def _image_exists(self, image: str) -> bool:
-        return _moto.image_digest(self.region, image)[0]
+        return _moto.image_digest(self.scope, image)[0]
 
     def _container_arn(self, task_arn: str) -> str:
         task_id = task_arn.rsplit("/", 1)[-1]
-        account = _moto.ACCOUNT_ID
-        return (
-            f"arn:aws:ecs:{self.region}:{account}:container/{self.cluster}/{task_id}/{uuid.uuid4()}"
-        )
+        prefix = f"arn:aws:ecs:{self.scope.region}:{self.scope.account}:container/{self.cluster}"
+        return f"{prefix}/{task_id}/{uuid.uuid4()}"
 
     def _drain_s(self, task: SimTask) -> float:
-        delays = [_moto.read_target_group(self.region, t.group_arn) for t in task.targets]
+        delays = [_moto.read_target_group(self.scope, t.group_arn) for t in task.targets]
         return float(max((g.deregistration_delay_s for g in delays if g), default=0))
 
     # --- one task -------------------------------------------------------------------------
@@ -264,7 +262,7 @@ class ServiceSim:
             and task.phase != "STOPPED"
             and task.advance_stop(now, self._sigterm_ends(task))
         ):
-            _moto.release_eni(self.region, task.handle)
+            _moto.release_eni(self.scope, task.handle)
         self._write_logs(task, task.due_lines(now))
 
     def _sigterm_ends(self, task: SimTask) -> dict[str, ContainerEnd]:
@@ -284,20 +282,20 @@ class ServiceSim:
     def _register(self, task: SimTask, live: LiveService, now: float) -> None:
         """A task reached RUNNING: register it with the service's target groups."""
         for lb in live.load_balancers:
-            group = _moto.read_target_group(self.region, lb.target_group_arn)
+            group = _moto.read_target_group(self.scope, lb.target_group_arn)
             if group is None or task.task_definition.container(lb.container_name) is None:
                 continue
             target = TargetState(
                 group.arn, lb.container_port, lb.container_name, now + group.interval_s
             )
             task.targets.append(target)
-            _moto.set_target(self.region, group.arn, task.network[1], target.port, target.health)
+            _moto.set_target(self.scope, group.arn, task.network[1], target.port, target.health)
             self._count_move("registered", group.arn)
 
     def _health_checks(self, task: SimTask, live: LiveService, now: float) -> None:
         """Run the due health checks; replace the task when a target stays unhealthy."""
         for target in task.targets:
-            group = _moto.read_target_group(self.region, target.group_arn)
+            group = _moto.read_target_group(self.scope, target.group_arn)
             if group is None or not group.health_check_enabled or task.started_at is None:
                 continue
             profile = self.profiles.get(target.container, AppProfile())
@@ -305,7 +303,7 @@ class ServiceSim:
                 result = probe(group, profile, target.port, target.next_check_at - task.started_at)
                 self._access_log(task, target, result, group.health_check_path)
                 target.record(result, group)
-            _moto.set_target(self.region, group.arn, task.network[1], target.port, target.health)
+            _moto.set_target(self.scope, group.arn, task.network[1], target.port, target.health)
             if self._replace_due(task, target, group.interval_s, live, now):
                 self._stop_unhealthy(task, target, live, now)
                 return
@@ -334,17 +332,17 @@ class ServiceSim:
         self._emit(messages.stopped_tasks(self.name, [task.id]), now)
         self._count_failure(task, live, now)
         for t in task.targets:
-            _moto.set_target(self.region, t.group_arn, task.network[1], t.port, t.health)
+            _moto.set_target(self.scope, t.group_arn, task.network[1], t.port, t.health)
 
     def _finish_draining(self, task: SimTask, now: float) -> None:
         for target in list(task.targets):
             if target.drain_until is not None and now >= target.drain_until:
-                _moto.remove_target(self.region, target.group_arn, task.network[1])
+                _moto.remove_target(self.scope, target.group_arn, task.network[1])
                 task.targets.remove(target)
                 self._count_move("deregistered", target.group_arn)
             elif target.drain_until is not None:
                 _moto.set_target(
-                    self.region, target.group_arn, task.network[1], target.port, target.health
+                    self.scope, target.group_arn, task.network[1], target.port, target.health
                 )
 
     def _count_move(self, kind: str, group_arn: str) -> None:
@@ -384,9 +382,7 @@ class ServiceSim:
                 for ln in lines
                 if ln.container == container
             ]
-            _moto.put_log_lines(
-                self.region, spec.log_group, stream, [(t, m) for t, m in batch if t]
-            )
+            _moto.put_log_lines(self.scope, spec.log_group, stream, [(t, m) for t, m in batch if t])
 
     # --- bookkeeping ----------------------------------------------------------------------
 
@@ -394,7 +390,7 @@ class ServiceSim:
         """Forget tasks that stopped more than about an hour ago, as ECS does."""
         for arn, task in list(self.tasks.items()):
             if task.stopped_at is not None and now >= task.stopped_at + STOPPED_VISIBLE_S:
-                _moto.forget_task(self.region, self.cluster, task.handle)
+                _moto.forget_task(self.scope, self.cluster, task.handle)
                 del self.tasks[arn]
                 self._published_stopped.discard(arn)
 
@@ -417,7 +413,7 @@ class ServiceSim:
         deployments = [self._deployment_entry(d, live) for d in self.deployments]
         primary = self.primary.task_definition
         _moto.publish_service(
-            self.region,
+            self.scope,
             live,
             counts=(running, pending),
             deployments=deployments,
