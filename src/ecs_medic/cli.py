@@ -129,11 +129,15 @@ def lab_serve(
     scenarios: Annotated[list[str], typer.Argument(help="One or more scenarios.")],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall-clock second.")] = 10.0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="Make one operation fail: service:Operation[=AccessDenied|Throttling]."),
+    ] = None,
 ) -> None:
     """Run the lab on loopback until interrupted; prints what to export."""
     from ecs_medic.labcli import serve  # noqa: PLC0415
 
-    raise typer.Exit(guarded(lambda: serve(scenarios, port=port, speed=speed)))
+    raise typer.Exit(guarded(lambda: serve(scenarios, port=port, speed=speed, faults=fault or [])))
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from ecs_medic.config import AwsSettings, load_settings
 from ecs_medic.errors import ContextError
 from ecs_medic.graph.state import Request
-from ecs_medic.lab import Lab, UnknownScenarioError
+from ecs_medic.lab import Lab, LabError
 
 Diagnose = Callable[..., int]
 
@@ -18,7 +18,7 @@ def run_demo(scenario: str, diagnose: Diagnose) -> int:
     """Start the lab with `scenario`, diagnose its service, return the exit code."""
     try:
         lab = Lab.start([scenario])
-    except UnknownScenarioError as exc:
+    except LabError as exc:
         raise ContextError(str(exc)) from exc
     with lab:
         os.environ.pop("AWS_PROFILE", None)  # the lab's dummy keys must win over a profile

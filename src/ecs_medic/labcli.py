@@ -8,7 +8,8 @@ import threading
 import typer
 
 from ecs_medic.errors import ContextError
-from ecs_medic.lab import Lab, UnknownScenarioError, list_scenarios
+from ecs_medic.lab import Lab, LabError, list_scenarios
+from ecs_medic.lab.faults import Fault
 
 
 def print_scenarios(fmt: str) -> int:
@@ -27,13 +28,16 @@ def print_scenarios(fmt: str) -> int:
     return 0
 
 
-def serve(scenarios: list[str], *, port: int, speed: float) -> int:
+def serve(scenarios: list[str], *, port: int, speed: float, faults: list[str]) -> int:
     """Start the lab, print the exports, and tick until interrupted."""
     try:
+        parsed = [Fault.parse(f) for f in faults]
         lab = Lab.start(scenarios, port=port)
-    except UnknownScenarioError as exc:
+    except LabError as exc:
         raise ContextError(str(exc)) from exc
     with lab:
+        for fault in parsed:
+            lab.inject(fault)
         lab.run_in_background(speed=speed)
         typer.echo("# The lab is running. In another shell:")
         for key, value in lab.env().items():

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from ecs_medic.aws import parsing
@@ -128,9 +128,7 @@ class Collector:
             "desiredStatus": status,
         }
         arns: list[str] = []
-        for page in self._pages(
-            "ecs", "ListTasks", params, "nextToken", limit=2, resource=service.arn
-        ):
+        for page in self._pages("ecs", "ListTasks", params, limit=2, resource=service.arn):
             arns.extend(page.get("taskArns", ()))
         return arns
 
@@ -240,19 +238,19 @@ class Collector:
         service: str,
         operation: str,
         params: dict[str, Any],
-        token_key: str,
+        *,
         limit: int,
-        resource: str = "",
+        resource: str,
     ) -> Iterator[dict[str, Any]]:
-        """Follow `token_key` for at most `limit` pages; a failure ends the pages with a gap."""
+        """Follow `nextToken` for at most `limit` pages; a failure ends the pages with a gap."""
         token: str | None = None
         for _ in range(limit):
-            request = {**params, token_key: token} if token else params
+            request = {**params, "nextToken": token} if token else params
             page = self._try(partial(self._gw.call, service, operation, request), resource)
             if page is None:
                 return
             yield page
-            token = page.get(token_key)
+            token = page.get("nextToken")
             if not token:
                 return
 

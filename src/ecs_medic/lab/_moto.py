@@ -30,6 +30,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ecs_medic.lab.faults import Fault, matching, request_operation, respond
 from ecs_medic.lab.live import (
     LiveContainer,
     LiveLoadBalancer,
@@ -100,6 +101,7 @@ class LabServer:
         self._account = account
         self._server: BaseWSGIServer | None = None
         self.account = account
+        self.faults: list[Fault] = []  # read by every request; see lab/faults.py
         self._thread: threading.Thread | None = None
 
     def start(self, host: str, port: int) -> int:
@@ -108,7 +110,7 @@ class LabServer:
         self._server = make_server(
             host,
             port,
-            _serialized(app, self._lock, self._account),
+            _serialized(app, self._lock, self._account, self.faults),
             True,
             request_handler=_QuietHandler,
         )
@@ -127,11 +129,19 @@ class LabServer:
             self._thread.join(timeout=5)
 
 
-def _serialized(app: Any, lock: threading.RLock, account: str) -> Callable[..., Iterable[bytes]]:
-    """Wrap a WSGI app: requests never interleave with a tick, and land in the lab's account."""
+def _serialized(
+    app: Any, lock: threading.RLock, account: str, faults: list[Fault]
+) -> Callable[..., Iterable[bytes]]:
+    """Wrap a WSGI app: one request at a time, in the lab's account, faults answered first.
+
+    Requests never interleave with a tick; an operation with an injected fault gets AWS's
+    error instead of moto's answer.
+    """
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
+        if faults and (fault := matching(faults, *request_operation(environ))):
+            return respond(fault, environ, account, start_response)
         with lock:
             return list(app(environ, start_response))
 

@@ -10,6 +10,7 @@ from types import TracebackType
 from ecs_medic.lab import _moto
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
 from ecs_medic.lab.errors import LabError
+from ecs_medic.lab.faults import Fault
 from ecs_medic.lab.runtime import ServiceSim
 from ecs_medic.lab.scenario import Scenario, load_scenario
 
@@ -125,6 +126,16 @@ class Lab:
             sim.on_update(self._now, forced)
 
     # --- shutdown -------------------------------------------------------------------------
+
+    def inject(self, fault: str | Fault) -> Fault:
+        """Make one operation fail from now on, e.g. "elbv2:DescribeTargetHealth" (a deny)."""
+        parsed = fault if isinstance(fault, Fault) else Fault.parse(fault)
+        self._server.faults.append(parsed)
+        return parsed
+
+    def clear_faults(self) -> None:
+        """Let every operation through again."""
+        self._server.faults.clear()
 
     def stop(self) -> None:
         """Stop the ticker and the server."""

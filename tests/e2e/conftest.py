@@ -1,0 +1,42 @@
+"""Run the real `ecs-medic` command in a subprocess against an in-process lab."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ecs_medic.lab import Lab
+
+EXE = Path(sys.executable).with_name("ecs-medic")
+
+
+def clean_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An environment with no AWS settings of the host: no profile, no keys, no metadata lookups."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_MEDIC_"))}
+    env.update(
+        {
+            "HOME": str(tmp_path),
+            "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "ECS_MEDIC_STATE_DIR": str(tmp_path / "state"),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `ecs-medic ARGS` and capture its output."""
+    return subprocess.run(
+        [str(EXE), *args], env=dict(env), capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def start_lab(scenarios: list[str], tmp_path: Path) -> tuple[Lab, dict[str, str]]:
+    """Start a lab and the environment a user would export for it."""
+    lab = Lab.start(scenarios)
+    return lab, clean_env(tmp_path, lab.env())

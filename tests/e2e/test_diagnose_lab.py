@@ -1,0 +1,164 @@
+"""`ecs-medic diagnose` through the real CLI against the lab: each scenario, each error path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import clean_env, run_cli, start_lab
+
+from ecs_medic.lab import list_scenarios
+
+pytestmark = pytest.mark.lab
+
+SCENARIOS = {info.name: info for info in list_scenarios()}
+BAD = ("critical", "high", "medium")
+
+
+@pytest.fixture(scope="module")
+def each_lab(tmp_path_factory):
+    """One lab per scenario name, started on first use and kept for the module."""
+    labs = {}
+
+    def get(name):
+        if name not in labs:
+            labs[name] = start_lab([name], tmp_path_factory.mktemp(name))
+        return labs[name]
+
+    yield get
+    for lab, _ in labs.values():
+        lab.stop()
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_each_scenario_gets_its_own_root_cause(each_lab, scenario):
+    """The JSON report names the scenario's expected code; healthy exits 0 with no finding."""
+    lab, env = each_lab(scenario)
+    _, cluster, service = lab.targets[0]
+    result = run_cli(["diagnose", service, "--format", "json"], env)
+    report = json.loads(result.stdout)
+    expected = SCENARIOS[scenario].expected
+    assert (expected, 1 if expected else 0) == (report["root_cause"], result.returncode), (
+        result.stderr
+    )
+    assert report["schema"] == "ecs-medic/report/v1"
+    assert (report["service"]["name"], report["service"]["cluster"]) == (service, cluster)
+    assert report["stats"]["transport"] == "direct"
+    if expected is None:
+        assert [] == [f["code"] for f in report["findings"] if f["severity"] in BAD]
+        assert report["status"] == "healthy"
+    else:
+        assert report["findings"][0]["evidence"], "a root cause comes with evidence"
+
+
+def test_text_report_shows_root_cause_and_evidence(each_lab):
+    """The default text report leads with the root cause and quotes AWS verbatim."""
+    _, env = each_lab("oom")
+    result = run_cli(["diagnose", "web"], env)
+    assert result.returncode == 1
+    assert "OOM_KILLED" in result.stdout
+    assert "OutOfMemoryError: Container killed due to memory usage" in result.stdout
+
+
+def test_unknown_service_exits_2_with_close_matches(each_lab):
+    """A typo gets one line on stderr with the service it probably meant."""
+    _, env = each_lab("healthy")
+    result = run_cli(["diagnose", "wbe"], env)
+    assert (2, "") == (result.returncode, result.stdout)
+    assert result.stderr.count("\n") == 1
+    assert "No ECS service named 'wbe'" in result.stderr
+    assert "Did you mean: web (cluster prod)?" in result.stderr
+
+
+def test_unknown_cluster_exits_2(each_lab):
+    """A typo in --cluster names the clusters that exist."""
+    _, env = each_lab("healthy")
+    result = run_cli(["diagnose", "web", "--cluster", "prdo"], env)
+    assert 2 == result.returncode
+    assert "No ECS cluster named 'prdo'" in result.stderr
+    assert "Did you mean: prod?" in result.stderr
+
+
+def test_ambiguous_service_exits_2_listing_candidates(tmp_path):
+    """Two scenarios served together put `web` in two clusters: both are named."""
+    lab, env = start_lab(["oom", "healthy"], tmp_path)
+    with lab:
+        result = run_cli(["diagnose", "web"], env)
+        assert 2 == result.returncode
+        assert "ambiguous" in result.stderr
+        assert "healthy, oom" in result.stderr
+        by_cluster = run_cli(["diagnose", "web", "--cluster", "oom", "-f", "json"], env)
+        assert "OOM_KILLED" == json.loads(by_cluster.stdout)["root_cause"]
+
+
+def test_no_credentials_exits_2_with_one_line(tmp_path):
+    """Without any credentials the user gets a sentence, not a traceback."""
+    env = clean_env(tmp_path, {"AWS_REGION": "us-east-1"})
+    result = run_cli(["diagnose", "web"], env)
+    assert 2 == result.returncode
+    assert result.stderr.startswith("ecs-medic: No AWS credentials found")
+    assert "Traceback" not in result.stderr
+
+
+def test_no_region_exits_2_with_one_line(tmp_path):
+    """Credentials without a region: say how to set one."""
+    env = clean_env(tmp_path, {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+    result = run_cli(["diagnose", "web"], env)
+    assert 2 == result.returncode
+    assert "No AWS region is set: pass --region or set AWS_REGION." in result.stderr
+
+
+def test_unreachable_endpoint_exits_3(tmp_path):
+    """Nothing listening at AWS_ENDPOINT_URL: exit 3 naming the failed call."""
+    env = clean_env(
+        tmp_path,
+        {
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        },
+    )
+    result = run_cli(["diagnose", "web"], env)
+    assert 3 == result.returncode
+    assert "sts:GetCallerIdentity" in result.stderr
+
+
+def test_access_denied_on_one_source_is_a_gap_not_healthy(tmp_path):
+    """A denied DescribeTargetHealth is reported as a gap; the service is not called healthy."""
+    lab, env = start_lab(["healthy"], tmp_path)
+    with lab:
+        lab.inject("elbv2:DescribeTargetHealth")
+        result = run_cli(["diagnose", "web", "-f", "json"], env)
+    report = json.loads(result.stdout)
+    assert 1 == result.returncode
+    assert ("unknown", None) == (report["status"], report["root_cause"])
+    assert [{"source": "elbv2:DescribeTargetHealth", "reason": "AccessDenied"}] == [
+        {k: g[k] for k in ("source", "reason")} for g in report["gaps"]
+    ]
+
+
+def test_denied_service_read_exits_3(tmp_path):
+    """Without ecs:DescribeServices no diagnosis is possible: exit 3, one line."""
+    lab, env = start_lab(["healthy"], tmp_path)
+    with lab:
+        lab.inject("ecs:DescribeServices")
+        result = run_cli(["diagnose", "web", "--cluster", "prod"], env)
+    assert 3 == result.returncode
+    assert "AWS denied ecs:DescribeServices" in result.stderr
+
+
+def test_demo_prints_the_root_cause(tmp_path):
+    """`ecs-medic demo image-not-found` needs nothing but the package."""
+    result = run_cli(["demo", "image-not-found", "-f", "json"], clean_env(tmp_path))
+    assert (1, "IMAGE_PULL_NOT_FOUND") == (
+        result.returncode,
+        json.loads(result.stdout)["root_cause"],
+    )
+
+
+def test_demo_unknown_scenario_exits_2(tmp_path):
+    """A misspelled scenario lists the known ones."""
+    result = run_cli(["demo", "oomm"], clean_env(tmp_path))
+    assert 2 == result.returncode
+    assert "oom" in result.stderr
