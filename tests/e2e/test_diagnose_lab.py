@@ -124,16 +124,17 @@ def test_unreachable_endpoint_exits_3(tmp_path):
     assert "sts:GetCallerIdentity" in result.stderr
 
 
-def test_access_denied_on_one_source_is_a_gap_not_healthy(tmp_path):
-    """A denied DescribeTargetHealth is reported as a gap; the service is not called healthy."""
+@pytest.mark.parametrize("kind", ["AccessDenied", "Throttling"])
+def test_failed_source_is_a_gap_not_healthy(tmp_path, kind):
+    """A denied or throttled DescribeTargetHealth is a gap; the service is not called healthy."""
     lab, env = start_lab(["healthy"], tmp_path)
     with lab:
-        lab.inject("elbv2:DescribeTargetHealth")
+        lab.inject(f"elbv2:DescribeTargetHealth={kind}")
         result = run_cli(["diagnose", "web", "-f", "json"], env)
     report = json.loads(result.stdout)
     assert 1 == result.returncode
     assert ("unknown", None) == (report["status"], report["root_cause"])
-    assert [{"source": "elbv2:DescribeTargetHealth", "reason": "AccessDenied"}] == [
+    assert [{"source": "elbv2:DescribeTargetHealth", "reason": kind}] == [
         {k: g[k] for k in ("source", "reason")} for g in report["gaps"]
     ]
 

@@ -1,0 +1,81 @@
+"""`ecs-medic lab serve` in one process, `ecs-medic diagnose` in another, as a user would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+
+import pytest
+from conftest import EXE, clean_env, run_cli
+
+pytestmark = pytest.mark.lab
+
+SECRET = "LabSecretKeyThatMustNeverAppear0123456789"
+
+
+def read_exports(server: subprocess.Popen[str]) -> dict[str, str]:
+    """The `export K=V` lines `lab serve` prints before it settles."""
+    exports: dict[str, str] = {}
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").strip().partition("=")
+            exports[key] = value
+        elif line.startswith("# oom:"):
+            return exports
+    raise AssertionError("lab serve ended before printing its exports")
+
+
+def test_serve_then_diagnose_in_another_process(tmp_path):
+    """The exports printed by `lab serve oom` are all another shell needs to find OOM_KILLED."""
+    server = subprocess.Popen(
+        [str(EXE), "lab", "serve", "oom", "--speed", "20"],
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports = read_exports(server)
+        env = clean_env(tmp_path, {**exports, "AWS_SECRET_ACCESS_KEY": SECRET})
+        result = run_cli(["diagnose", "web", "--format", "json"], env)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} <= set(
+        exports
+    )
+    assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert (1, "OOM_KILLED") == (result.returncode, json.loads(result.stdout)["root_cause"])
+    assert 0 == server.returncode, stderr
+    assert "Traceback" not in stderr
+
+
+def test_run_is_checkpointed_without_credentials(tmp_path):
+    """The run's thread lands in the SQLite checkpointer; the secret key appears nowhere."""
+    server = subprocess.Popen(
+        [str(EXE), "lab", "serve", "oom"],
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        env = clean_env(tmp_path, {**read_exports(server), "AWS_SECRET_ACCESS_KEY": SECRET})
+        result = run_cli(["diagnose", "web", "-f", "json"], env)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    database = tmp_path / "state" / "checkpoints.sqlite"
+    with sqlite3.connect(database) as conn:
+        threads = {row[0] for row in conn.execute("select thread_id from checkpoints")}
+        blobs = b"".join(
+            bytes(row[0] or b"") for row in conn.execute("select checkpoint from checkpoints")
+        )
+        blobs += b"".join(bytes(row[0] or b"") for row in conn.execute("select value from writes"))
+    assert 1 == len(threads)
+    assert next(iter(threads)).startswith("diag-")
+    assert b"OOM_KILLED" in blobs, "the findings are checkpointed"
+    assert SECRET.encode() not in blobs
+    assert SECRET not in result.stdout + result.stderr
