@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint typecheck unit clean
+.PHONY: help install demo test lint typecheck unit bench clean
 
 help:
 	@echo "make demo   - set up and run ecs-medic against the built-in lab (no AWS account)"
@@ -35,6 +35,9 @@ unit: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_diagnose.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
