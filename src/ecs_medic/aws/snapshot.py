@@ -10,6 +10,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ecs_medic.aws.snapshot_access import (
+    ImageManifest,
+    LogGroupCheck,
+    PolicyDecision,
+    Role,
+    SecretCheck,
+)
+from ecs_medic.aws.snapshot_capacity import (
+    Autoscaling,
+    CapacityProvider,
+    CircuitBreakerState,
+    Cluster,
+    ContainerInstance,
+    MetricSummary,
+    TaskProtection,
+)
+from ecs_medic.aws.snapshot_network import (
+    InternetGateway,
+    Listener,
+    LoadBalancer,
+    NatGateway,
+    NetworkAcl,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    VpcEndpoint,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Gap:
@@ -289,6 +318,77 @@ class ImageCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkView:
+    """The network around the service's tasks and load balancer."""
+
+    vpcs: tuple[Vpc, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    nat_gateways: tuple[NatGateway, ...] = ()
+    internet_gateways: tuple[InternetGateway, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    network_acls: tuple[NetworkAcl, ...] = ()
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+
+    def subnet(self, subnet_id: str) -> Subnet | None:
+        """The subnet with this id, if collected."""
+        return next((s for s in self.subnets if s.id == subnet_id), None)
+
+    def security_group(self, group_id: str) -> SecurityGroup | None:
+        """The security group with this id, if collected."""
+        return next((g for g in self.security_groups if g.id == group_id), None)
+
+    def route_table_for(self, subnet_id: str) -> RouteTable | None:
+        """The route table a subnet uses: its explicit association, else its VPC's main table."""
+        explicit = next((t for t in self.route_tables if subnet_id in t.subnet_ids), None)
+        if explicit:
+            return explicit
+        subnet = self.subnet(subnet_id)
+        vpc_id = subnet.vpc_id if subnet else None
+        return next((t for t in self.route_tables if t.is_main and t.vpc_id == vpc_id), None)
+
+    def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
+        """The network ACL a subnet uses."""
+        return next((a for a in self.network_acls if subnet_id in a.subnet_ids), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessView:
+    """What the tasks may read: roles, the policy simulation, secrets, log groups, images."""
+
+    roles: tuple[Role, ...] = ()
+    decisions: tuple[PolicyDecision, ...] = ()
+    secrets: tuple[SecretCheck, ...] = ()
+    log_groups: tuple[LogGroupCheck, ...] = ()
+    manifests: tuple[ImageManifest, ...] = ()
+    service_linked_role_exists: bool | None = None
+
+    def role(self, arn: str) -> Role | None:
+        """The role with this ARN, if collected."""
+        return next((r for r in self.roles if r.arn == arn), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityView:
+    """Cluster capacity, scaling and metrics."""
+
+    cluster: Cluster | None = None
+    container_instances: tuple[ContainerInstance, ...] = ()
+    capacity_providers: tuple[CapacityProvider, ...] = ()
+    autoscaling: Autoscaling | None = None
+    metrics: tuple[MetricSummary, ...] = ()
+    circuit_breakers: tuple[CircuitBreakerState, ...] = ()
+    task_protection: tuple[TaskProtection, ...] = ()
+    awsvpc_trunking: bool | None = None
+
+    def metric(self, name: str) -> MetricSummary | None:
+        """The metric with this name (e.g. MemoryUtilization), if collected."""
+        return next((m for m in self.metrics if m.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSnapshot:
     """Everything collected about one service at one moment; analyzers read only this."""
 
@@ -303,6 +403,9 @@ class ServiceSnapshot:
     target_groups: tuple[TargetGroup, ...] = ()
     target_health: tuple[TargetHealth, ...] = ()
     images: tuple[ImageCheck, ...] = ()
+    network: NetworkView = field(default_factory=NetworkView)
+    access: AccessView = field(default_factory=AccessView)
+    capacity: CapacityView = field(default_factory=CapacityView)
     gaps: tuple[Gap, ...] = ()
     collected_at: datetime | None = None
 

@@ -14,12 +14,21 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ecs_medic import findings
-from ecs_medic.aws import snapshot
+from ecs_medic.aws import snapshot, snapshot_access, snapshot_capacity, snapshot_network
 from ecs_medic.context import target
 from ecs_medic.graph import state
 from ecs_medic.report import model
 
-_STATE_MODULES: tuple[ModuleType, ...] = (findings, snapshot, target, state, model)
+_STATE_MODULES: tuple[ModuleType, ...] = (
+    findings,
+    snapshot,
+    snapshot_access,
+    snapshot_capacity,
+    snapshot_network,
+    target,
+    state,
+    model,
+)
 
 
 def _own_types(modules: tuple[ModuleType, ...]) -> list[tuple[str, str]]:
