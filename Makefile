@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint typecheck unit bench clean
+.PHONY: help install demo test lint typecheck unit bench accuracy clean
 
 help:
 	@echo "make demo   - set up and run ecs-medic against the built-in lab (no AWS account)"
@@ -39,6 +39,9 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_diagnose.py
+
+accuracy: $(STAMP)
+	$(BIN)/python bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
