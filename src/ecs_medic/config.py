@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 TRANSPORTS = ("direct", "mcp")
+CONTEXTS = ("auto", "planton", "local")
+PLANTON_DEFAULT_URL = "https://mcp.planton.ai/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,26 @@ class CollectSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PlantonSettings:
+    """Where Planton Cloud's MCP server is; the API key is never shown (repr=False)."""
+
+    api_key: str | None = field(default=None, repr=False)
+    url: str = PLANTON_DEFAULT_URL
+    command: str | None = None  # a stdio server command line instead of the URL
+    org: str | None = None
+    env: str | None = None
+    context: str = "auto"  # auto | planton | local
+    timeout_s: float = 15.0
+
+    @property
+    def wanted(self) -> bool:
+        """Whether this run should ask Planton first (auto: when an API key is set)."""
+        if self.context == "local":
+            return False
+        return self.context == "planton" or bool(self.api_key)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """ecs-medic's own settings (`ECS_MEDIC_*`) plus the AWS ones it honours."""
 
@@ -39,6 +61,7 @@ class Settings:
     state_dir: Path = Path(".ecs-medic")
     checkpoint_db: Path | None = None  # None: <state_dir>/checkpoints.sqlite
     collect: CollectSettings = field(default_factory=CollectSettings)
+    planton: PlantonSettings = field(default_factory=PlantonSettings)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -49,6 +72,11 @@ class Settings:
         """A copy with some AWS settings replaced (flags win over the environment)."""
         given = {k: v for k, v in changes.items() if v is not None}
         return replace(self, aws=replace(self.aws, **given))
+
+    def with_planton(self, **changes: str | None) -> Settings:
+        """A copy with some Planton settings replaced (flags win over the environment)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, planton=replace(self.planton, **given))
 
 
 def default_state_dir(env: Mapping[str, str]) -> Path:
@@ -72,4 +100,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         transport=env.get("ECS_MEDIC_TRANSPORT", "direct"),
         state_dir=default_state_dir(env),
         checkpoint_db=Path(checkpoint).expanduser() if checkpoint else None,
+        planton=load_planton_settings(env),
+    )
+
+
+def load_planton_settings(env: Mapping[str, str]) -> PlantonSettings:
+    """Planton settings from `PLANTON_*` (and `ECS_MEDIC_CONTEXT` for the context mode)."""
+    return PlantonSettings(
+        api_key=env.get("PLANTON_API_KEY") or None,
+        url=env.get("PLANTON_MCP_URL") or PLANTON_DEFAULT_URL,
+        command=env.get("PLANTON_MCP_COMMAND") or None,
+        org=env.get("PLANTON_ORG") or None,
+        env=env.get("PLANTON_ENV") or None,
+        context=env.get("ECS_MEDIC_CONTEXT") or "auto",
     )
