@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 TRANSPORTS = ("direct", "mcp")
 CONTEXTS = ("auto", "planton", "local")
@@ -75,7 +76,7 @@ class Settings:
 
     def with_planton(self, **changes: str | None) -> Settings:
         """A copy with some Planton settings replaced (flags win over the environment)."""
-        given = {k: v for k, v in changes.items() if v is not None}
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
         return replace(self, planton=replace(self.planton, **given))
 
 
