@@ -33,6 +33,8 @@ CLUSTER_ARN = f"{PREFIX}:cluster/payments"
 SERVICE_ARN = f"{PREFIX}:service/payments/ledger-api"
 TG_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/ledger-tg/5e4d3c2b1a09f8e7"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ledger-api:v42"
+EXEC_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ledger-exec"
+TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ledger-app"
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
@@ -71,6 +73,8 @@ def task_definition(
         memory=memory,
         network_mode="awsvpc",
         requires_compatibilities=("FARGATE",),
+        execution_role_arn=EXEC_ROLE,
+        task_role_arn=TASK_ROLE,
     )
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from ecs_medic.aws.snapshot import Deployment, ServiceSnapshot
+import math
+
+from ecs_medic.aws.snapshot import Deployment, ServiceLoadBalancer, ServiceSnapshot, TaskDefinition
 from ecs_medic.findings import Evidence, Finding, Severity, make_finding
 
-from .signals import DESCRIBE_SERVICES, contains_any, event_evidence, recent_events
+from .signals import (
+    DESCRIBE_SERVICES,
+    Signal,
+    contains_any,
+    event_evidence,
+    find_signal,
+    recent_events,
+    signal_finding,
+)
 
 BREAKER = ("circuit breaker",)
 BREAKER_EVENTS = ("deployment failed", "rolling back to deployment")
@@ -125,3 +135,221 @@ def _breaker_summary(failed: list[Deployment], messages: list[str]) -> str:
         lead = "Service events report a failed deployment"
     rolling = any(contains_any(m, ["rolling back"]) for m in messages)
     return lead + ("; ECS is rolling back to the previous deployment" if rolling else "")
+
+
+# --- rollouts that cannot move, scale-in blocked, scaled to zero, stale images -----------
+
+CONFIG_BLOCKS = ("because of the service deployment configuration",)
+PROTECTED = ("number of protected tasks are more than the desired count",)
+LB_CHANGED = ("load balancer container name or port changed in task definition",)
+
+
+def deployment_config_blocks(snapshot: ServiceSnapshot) -> list[Finding]:
+    """DEPLOYMENT_CONFIG_BLOCKS: minimumHealthyPercent and maximumPercent leave no room."""
+    signal = find_signal(snapshot, CONFIG_BLOCKS)
+    service = snapshot.service
+    config = service.deployment_config
+    low, high = _room(service.desired_count, config.minimum_healthy_percent, config.maximum_percent)
+    rolling = len(service.deployments) > 1 or (
+        service.primary_deployment is not None
+        and service.primary_deployment.rollout_state == "IN_PROGRESS"
+    )
+    stuck = (
+        service.desired_count > 0 and low >= service.desired_count and high <= service.desired_count
+    )
+    if not signal and not (stuck and rolling):
+        return []
+    return [
+        signal_finding(
+            snapshot,
+            "DEPLOYMENT_CONFIG_BLOCKS",
+            signal,
+            summary=(
+                f"With desiredCount {service.desired_count}, minimumHealthyPercent "
+                f"{config.minimum_healthy_percent} keeps {low} tasks and maximumPercent "
+                f"{config.maximum_percent} allows {high}: the rollout cannot stop or start a task"
+            ),
+            facts=[
+                Evidence(
+                    DESCRIBE_SERVICES,
+                    service.arn,
+                    "deploymentConfiguration minimumHealthyPercent "
+                    f"{config.minimum_healthy_percent}, "
+                    f"maximumPercent {config.maximum_percent}; desiredCount "
+                    f"{service.desired_count}",
+                )
+            ],
+            remediation=(
+                "Update the service's deploymentConfiguration so it can move, e.g. "
+                "minimumHealthyPercent 100 and maximumPercent 200 (or minimumHealthyPercent 50)."
+            ),
+            confidence=0.9,
+        )
+    ]
+
+
+def _room(desired: int, minimum: int | None, maximum: int | None) -> tuple[int, int]:
+    """Tasks that must stay (min rounds up) and may run (max rounds down) during a rollout."""
+    low = math.ceil(desired * (100 if minimum is None else minimum) / 100)
+    high = math.floor(desired * (200 if maximum is None else maximum) / 100)
+    return low, high
+
+
+def task_protection_blocks_scale_in(snapshot: ServiceSnapshot) -> list[Finding]:
+    """TASK_PROTECTION_BLOCKS_SCALE_IN: more tasks are protected than the service wants."""
+    signal = find_signal(snapshot, PROTECTED)
+    protected = [p for p in snapshot.capacity.task_protection if p.enabled]
+    service = snapshot.service
+    blocked = (
+        len(protected) > service.desired_count and service.running_count > service.desired_count
+    )
+    if not signal and not blocked:
+        return []
+    return [
+        signal_finding(
+            snapshot,
+            "TASK_PROTECTION_BLOCKS_SCALE_IN",
+            signal,
+            summary=(
+                f"{len(protected)} tasks have scale-in protection but desiredCount is "
+                f"{service.desired_count}; {service.running_count} keep running"
+            ),
+            facts=[
+                Evidence(
+                    "ecs:GetTaskProtection",
+                    p.task_arn,
+                    f"protectionEnabled true, expires {p.expires_at}",
+                )
+                for p in protected[:5]
+            ],
+            remediation=(
+                "Wait for the protection to expire, or call update-task-protection "
+                "--no-protection-enabled on the tasks that are safe to stop, or raise desiredCount."
+            ),
+            severity=Severity.MEDIUM,
+            confidence=0.9,
+        )
+    ]
+
+
+def desired_count_zero(snapshot: ServiceSnapshot) -> list[Finding]:
+    """DESIRED_COUNT_ZERO: the service is scaled to zero and runs nothing."""
+    service = snapshot.service
+    if service.desired_count != 0 or service.running_count != 0 or service.status != "ACTIVE":
+        return []
+    scaling = snapshot.capacity.autoscaling
+    target = scaling.target if scaling else None
+    facts = [Evidence(DESCRIBE_SERVICES, service.arn, "desiredCount 0, runningCount 0")]
+    if target:
+        facts.append(
+            Evidence(
+                "application-autoscaling:DescribeScalableTargets",
+                service.arn,
+                f"MinCapacity {target.min_capacity}, MaxCapacity {target.max_capacity}",
+            )
+        )
+    restore = max(1, target.min_capacity if target else 1)
+    return [
+        signal_finding(
+            snapshot,
+            "DESIRED_COUNT_ZERO",
+            Signal(),
+            summary=f"Service {service.name} is scaled to 0 tasks"
+            + (f" (autoscaling MinCapacity {target.min_capacity})" if target else ""),
+            facts=facts,
+            remediation=(
+                f"Set the service's desiredCount to {restore} or more (within the scalable "
+                "target's Min/Max), and fix the scheduled action or minimum that set it to 0; "
+                "CloudTrail UpdateService shows who did."
+            ),
+            severity=Severity.MEDIUM if service.load_balancers else Severity.LOW,
+            confidence=0.9,
+        )
+    ]
+
+
+def stale_image_not_redeployed(snapshot: ServiceSnapshot) -> list[Finding]:
+    """STALE_IMAGE_NOT_REDEPLOYED: running tasks use an older digest than the tag now names."""
+    latest = {i.image: i.digest for i in snapshot.images if i.exists and i.digest}
+    stale = [
+        (t, c)
+        for t in snapshot.running_tasks
+        for c in t.containers
+        if c.image in latest and c.image_digest and c.image_digest != latest[c.image]
+    ]
+    if not stale:
+        return []
+    images = sorted({c.image or "" for _, c in stale})
+    return [
+        signal_finding(
+            snapshot,
+            "STALE_IMAGE_NOT_REDEPLOYED",
+            Signal(),
+            summary=(
+                f"{len({t.arn for t, _ in stale})} running tasks use an older digest of "
+                f"{', '.join(images)} than ECR's current one"
+            ),
+            facts=[
+                *(
+                    Evidence("ecs:DescribeTasks", t.arn, f"{c.name} runs {c.image_digest}")
+                    for t, c in stale[:3]
+                ),
+                *(Evidence("ecr:DescribeImages", i, f"{i} is now {latest[i]}") for i in images),
+            ],
+            remediation=(
+                "Force a new deployment of the service (update-service --force-new-deployment) "
+                "and prefer immutable tags or digests."
+            ),
+            severity=Severity.LOW,
+            confidence=0.9,
+        )
+    ]
+
+
+def lb_config_change_rejected(snapshot: ServiceSnapshot) -> list[Finding]:
+    """LB_CONFIG_CHANGE_REJECTED: a new revision renamed or re-ported the balanced container."""
+    signal = find_signal(snapshot, LB_CHANGED)
+    current = snapshot.current_task_definition
+    newer = [
+        d
+        for d in snapshot.task_definitions
+        if current and d.family == current.family and d.revision > current.revision
+    ]
+    drift = [(d, lb) for d in newer for lb in snapshot.service.load_balancers if not _serves(d, lb)]
+    if not signal and not drift:
+        return []
+    facts = [
+        Evidence(
+            "ecs:DescribeTaskDefinition",
+            d.arn,
+            f"no container {lb.container_name} with port {lb.container_port} (service "
+            "loadBalancers)",
+        )
+        for d, lb in drift
+    ]
+    lb = snapshot.service.load_balancers[0] if snapshot.service.load_balancers else None
+    return [
+        signal_finding(
+            snapshot,
+            "LB_CONFIG_CHANGE_REJECTED",
+            signal,
+            summary="The service update was rejected: the new revision changes the load-balanced "
+            "container name or port"
+            + (f" ({lb.container_name}:{lb.container_port})" if lb else ""),
+            facts=facts,
+            remediation=(
+                "Keep container "
+                + (f"{lb.container_name} on port {lb.container_port}" if lb else "name and port")
+                + " in the new revision, or pass matching loadBalancers in update-service."
+            ),
+            confidence=0.9,
+        )
+    ]
+
+
+def _serves(definition: TaskDefinition, lb: ServiceLoadBalancer) -> bool:
+    """Tell whether the revision has the load-balanced container with that port."""
+    spec = definition.container(lb.container_name)
+    return spec is not None and any(
+        m.container_port == lb.container_port for m in spec.port_mappings
+    )

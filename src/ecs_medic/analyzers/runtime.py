@@ -5,29 +5,34 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ecs_medic.aws.snapshot import Container, LogEvent, ServiceSnapshot, Task, TaskDefinition
-from ecs_medic.findings import Evidence, Finding, make_finding
+from ecs_medic.findings import Evidence, Finding, Severity, make_finding
 
 from .signals import (
     DESCRIBE_TASK_DEFINITION,
     DESCRIBE_TASKS,
     FILTER_LOG_EVENTS,
+    Signal,
+    TaskHit,
     contains_any,
     essential_containers,
+    find_signal,
     impact_severity,
     is_oom,
     last_lines,
     plural,
+    short_of_capacity,
+    signal_finding,
 )
 
 MAX_TASK_EVIDENCE = 5
 # Exit codes with their own catalogue entry or meaning: not a plain application error.
-NOT_APP_ERROR = frozenset({0, 134, 137, 139, 143, 255})
+NOT_APP_ERROR = frozenset({0, 126, 127, 134, 137, 139, 143, 255})
 ESSENTIAL_EXITED = "essential container in task exited"
 ERROR_WORDS = ("error", "exception", "fatal", "panic", "traceback", "critical", "failed")
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
-TaskHit = tuple[Task, Container]
+ContainerHit = tuple[Task, Container]
 
 
 def oom_killed(snapshot: ServiceSnapshot) -> list[Finding]:
@@ -99,7 +104,7 @@ def _first_oom(task: Task) -> Container | None:
     return next((c for c in task.containers if is_oom(c)), None)
 
 
-def _app_error(snapshot: ServiceSnapshot, task: Task) -> TaskHit | None:
+def _app_error(snapshot: ServiceSnapshot, task: Task) -> ContainerHit | None:
     """Return the essential container that ended this task with an application error, if any."""
     exited = task.stop_code == "EssentialContainerExited" or contains_any(
         task.stopped_reason, [ESSENTIAL_EXITED]
@@ -132,7 +137,7 @@ def _container_evidence(task: Task, container: Container) -> Evidence:
     return Evidence(DESCRIBE_TASKS, task.arn, "; ".join(parts))
 
 
-def _definitions(snapshot: ServiceSnapshot, hits: list[TaskHit]) -> list[TaskDefinition]:
+def _definitions(snapshot: ServiceSnapshot, hits: list[ContainerHit]) -> list[TaskDefinition]:
     """Return the distinct task definitions the hit tasks ran, in order of first appearance."""
     arns = dict.fromkeys(t.task_definition_arn for t, _ in hits)
     return [d for arn in arns if (d := snapshot.task_definition(arn))]
@@ -161,7 +166,7 @@ def _memory_evidence(definition: TaskDefinition, names: set[str]) -> Evidence:
     return Evidence(DESCRIBE_TASK_DEFINITION, definition.arn, "; ".join(parts) + " (MiB)")
 
 
-def _crash_logs(snapshot: ServiceSnapshot, hits: list[TaskHit]) -> list[Evidence]:
+def _crash_logs(snapshot: ServiceSnapshot, hits: list[ContainerHit]) -> list[Evidence]:
     """Return up to 3 error-looking log lines of the newest failed task that has logs."""
     for task, container in hits:
         events = _container_logs(snapshot.logs_for_task(task.id), container.name)
@@ -176,3 +181,149 @@ def _container_logs(events: tuple[LogEvent, ...], name: str) -> tuple[LogEvent, 
     """Return the events of this container's stream (`prefix/name/id`), else all of them."""
     own = tuple(e for e in events if f"/{name}/" in e.log_stream)
     return own or events
+
+
+# --- processes that cannot start, crash on a signal, or ignore SIGTERM ------------------
+
+CANNOT_START = ("cannotstartcontainererror",)
+EXEC_FAILURE = (
+    "executable file not found",
+    'exec: "',
+    "starting container process caused",
+    "oci runtime create failed",
+    "exec user process caused",
+)
+NOT_ENTRYPOINT = ("logging driver", "log group", "log stream", "efs", "exec format error")
+ENTRYPOINT_EXITS = frozenset({126, 127, 255})
+SIGNAL_EXITS = {139: "SIGSEGV", 134: "SIGABRT"}
+GRACEFUL_STOPS = ("scaling activity initiated by", "task stopped by user")
+
+
+def entrypoint_cmd_error(snapshot: ServiceSnapshot) -> list[Finding]:
+    """ENTRYPOINT_CMD_ERROR: the container's entryPoint or command cannot be run."""
+    start = find_signal(snapshot, (*CANNOT_START, *EXEC_FAILURE), NOT_ENTRYPOINT)
+    exits = [
+        hit for t in snapshot.stopped_tasks if (hit := _exit_in(snapshot, t, ENTRYPOINT_EXITS))
+    ]
+    known = {h.task.arn for h in start.tasks}
+    hits = [
+        *(h for h in start.tasks),
+        *(TaskHit(t, f"exitCode {c.exit_code}", c.name) for t, c in exits if t.arn not in known),
+    ]
+    if not hits and not start:
+        return []
+    signal = Signal(tuple(hits), start.events)
+    names = sorted({h.container for h in hits if h.container})
+    facts = [
+        _command_evidence(d, names)
+        for d in _definitions(snapshot, [(h.task, Container(h.container or "")) for h in hits])
+    ]
+    return [
+        signal_finding(
+            snapshot,
+            "ENTRYPOINT_CMD_ERROR",
+            signal,
+            summary=(
+                f"{plural(len(hits), 'task')} could not start the process of "
+                f"{', '.join(names) or 'a container'}"
+            ),
+            facts=facts,
+            remediation=(
+                f"Correct entryPoint/command of {', '.join(names) or 'the container'} in a new "
+                "revision "
+                "(the executable must exist in the image and be on PATH), or rebuild the image."
+            ),
+            severity=impact_severity(snapshot),
+            confidence=0.9 if start else 0.75,
+        )
+    ]
+
+
+def _exit_in(snapshot: ServiceSnapshot, task: Task, codes: frozenset[int]) -> ContainerHit | None:
+    """The essential container of the task that exited with one of these codes (no OOM)."""
+    if any(is_oom(c) for c in task.containers):
+        return None
+    culprit = next((c for c in essential_containers(snapshot, task) if c.exit_code in codes), None)
+    return (task, culprit) if culprit else None
+
+
+def _command_evidence(definition: TaskDefinition, names: list[str]) -> Evidence:
+    """The entryPoint and command of the named containers."""
+    parts = [
+        f"container {c.name} entryPoint {list(c.entry_point)}, command {list(c.command)}"
+        for c in definition.containers
+        if c.name in names
+    ]
+    return Evidence(
+        DESCRIBE_TASK_DEFINITION, definition.arn, "; ".join(parts) or "no such container"
+    )
+
+
+def runtime_crash_signal(snapshot: ServiceSnapshot) -> list[Finding]:
+    """RUNTIME_CRASH_SIGNAL: an essential container died of SIGSEGV (139) or SIGABRT (134)."""
+    hits = [
+        hit
+        for t in snapshot.stopped_tasks
+        if (hit := _exit_in(snapshot, t, frozenset(SIGNAL_EXITS)))
+    ]
+    if not hits:
+        return []
+    codes = sorted({c.exit_code for _, c in hits if c.exit_code is not None})
+    names = sorted({c.name for _, c in hits})
+    logs = _crash_logs(snapshot, hits)
+    return [
+        make_finding(
+            "RUNTIME_CRASH_SIGNAL",
+            summary=(
+                f"{len(hits)} of {plural(len(snapshot.stopped_tasks), 'stopped task')} crashed: "
+                f"{', '.join(names)} exited {', '.join(f'{c} ({SIGNAL_EXITS[c]})' for c in codes)}"
+            ),
+            evidence=[*(_container_evidence(t, c) for t, c in hits[:MAX_TASK_EVIDENCE]), *logs],
+            remediation=(
+                "Roll back to the last COMPLETED revision, then fix the native crash in "
+                f"{', '.join(names)} "
+                "(recent image or library changes; check the CPU architecture of native modules)."
+            ),
+            severity=impact_severity(snapshot),
+            confidence=0.9,
+            affected_tasks=len(hits),
+        )
+    ]
+
+
+def sigterm_not_handled(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SIGTERM_NOT_HANDLED: tasks stopped by a deploy or scale-in were SIGKILLed (exit 137)."""
+    hits = [
+        hit
+        for t in snapshot.stopped_tasks
+        if contains_any(t.stopped_reason, GRACEFUL_STOPS)
+        and (hit := _exit_in(snapshot, t, frozenset({137})))
+    ]
+    if not hits:
+        return []
+    names = sorted({c.name for _, c in hits})
+    definition = snapshot.current_task_definition
+    timeouts = {
+        c.name: c.stop_timeout_s
+        for c in (definition.containers if definition else ())
+        if c.name in names
+    }
+    timeout_text = ", ".join(f"{n} stopTimeout {t or 'default 30'} s" for n, t in timeouts.items())
+    return [
+        make_finding(
+            "SIGTERM_NOT_HANDLED",
+            summary=(
+                f"{plural(len(hits), 'task')} stopped by ECS were killed with exit 137 instead of "
+                f"exiting on SIGTERM ({timeout_text or ', '.join(names)})"
+            ),
+            evidence=[_container_evidence(t, c) for t, c in hits[:MAX_TASK_EVIDENCE]],
+            remediation=(
+                f"Handle SIGTERM in {', '.join(names)} (exit cleanly, or run with an init "
+                "process), "
+                "and raise stopTimeout (up to 120 s on Fargate) if shutdown needs longer."
+            ),
+            severity=Severity.MEDIUM if short_of_capacity(snapshot) else Severity.LOW,
+            confidence=0.8,
+            affected_tasks=len(hits),
+        )
+    ]

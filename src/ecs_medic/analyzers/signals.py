@@ -6,7 +6,8 @@ platform 1.4), so matching is always on case-insensitive substrings, never whole
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from ecs_medic.aws.snapshot import (
     Container,
@@ -14,8 +15,9 @@ from ecs_medic.aws.snapshot import (
     ServiceEvent,
     ServiceSnapshot,
     Task,
+    TaskDefinition,
 )
-from ecs_medic.findings import Evidence, Severity
+from ecs_medic.findings import Evidence, Finding, Severity, make_finding
 
 DESCRIBE_TASKS = "ecs:DescribeTasks"
 DESCRIBE_SERVICES = "ecs:DescribeServices"
@@ -122,3 +124,151 @@ def plural(count: int, noun: str) -> str:
 def worst(*severities: Severity) -> Severity:
     """Return the most severe of the given severities."""
     return min(severities, key=lambda s: s.rank)
+
+
+MAX_EVIDENCE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TaskHit:
+    """A stopped task whose stopped reason or a container reason matched, and that text."""
+
+    task: Task
+    detail: str
+    container: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """Where AWS said it: matching stopped tasks, recent service events and log lines."""
+
+    tasks: tuple[TaskHit, ...] = ()
+    events: tuple[ServiceEvent, ...] = ()
+    logs: tuple[LogEvent, ...] = ()
+
+    def __bool__(self) -> bool:
+        """Tell whether any source matched."""
+        return bool(self.tasks or self.events or self.logs)
+
+    def evidence(self, snapshot: ServiceSnapshot, limit: int = MAX_EVIDENCE) -> list[Evidence]:
+        """Quote each matching source verbatim, at most `limit` of each kind."""
+        return [
+            *(hit_evidence(h) for h in self.tasks[:limit]),
+            *(event_evidence(e, snapshot) for e in self.events[:limit]),
+            *(log_evidence(e) for e in self.logs[:limit]),
+        ]
+
+    def texts(self) -> list[str]:
+        """Every matching text, tasks first."""
+        return (
+            [h.detail for h in self.tasks]
+            + [e.message for e in self.events]
+            + [e.message for e in self.logs]
+        )
+
+
+def find_signal(
+    snapshot: ServiceSnapshot,
+    needles: Sequence[str],
+    exclude: Sequence[str] = (),
+    *,
+    logs: bool = False,
+) -> Signal:
+    """Find the needles (case-insensitive substrings) in stopped tasks, recent events, logs."""
+
+    def match(text: str | None) -> bool:
+        return contains_any(text, needles) and not contains_any(text, exclude)
+
+    return Signal(
+        tasks=tuple(h for t in snapshot.stopped_tasks if (h := _task_hit(t, match))),
+        events=tuple(e for e in recent_events(snapshot) if match(e.message)),
+        logs=tuple(e for e in snapshot.log_events if match(e.message)) if logs else (),
+    )
+
+
+def _task_hit(task: Task, match: Callable[[str | None], bool]) -> TaskHit | None:
+    """The first reason of the task that matches: container reasons first, then the task's."""
+    for c in task.containers:
+        if match(c.reason):
+            return TaskHit(task, c.reason or "", c.name)
+    return TaskHit(task, task.stopped_reason or "") if match(task.stopped_reason) else None
+
+
+def hit_evidence(hit: TaskHit) -> Evidence:
+    """Quote describe_tasks for a matching task: stop code, container and the exact reason."""
+    where = f"container {hit.container}: " if hit.container else "stoppedReason: "
+    code = f"stopCode {hit.task.stop_code}; " if hit.task.stop_code else ""
+    return Evidence(DESCRIBE_TASKS, hit.task.arn, f"{code}{where}{hit.detail}")
+
+
+def log_evidence(event: LogEvent) -> Evidence:
+    """Quote one log line with its group and stream."""
+    return Evidence(FILTER_LOG_EVENTS, f"{event.log_group}:{event.log_stream}", event.message)
+
+
+def config_severity(snapshot: ServiceSnapshot, signal: bool) -> Severity:
+    """Impact when AWS reports the failure or capacity is short; low for a latent config defect."""
+    service = snapshot.service
+    if signal or service.running_count < service.desired_count:
+        return impact_severity(snapshot)
+    return Severity.LOW
+
+
+def short_of_capacity(snapshot: ServiceSnapshot) -> bool:
+    """Tell whether fewer tasks run than desired."""
+    return snapshot.service.running_count < snapshot.service.desired_count
+
+
+def service_subnets(snapshot: ServiceSnapshot) -> tuple[str, ...]:
+    """Subnets the tasks use: those of the stopped and running tasks, else the service's."""
+    seen = [t.subnet_id for t in (*snapshot.stopped_tasks, *snapshot.running_tasks) if t.subnet_id]
+    configured = snapshot.service.network.subnets if snapshot.service.network else ()
+    return tuple(dict.fromkeys([*seen, *configured]))
+
+
+def task_security_groups(snapshot: ServiceSnapshot) -> tuple[str, ...]:
+    """The security groups of the service's awsvpc configuration."""
+    network = snapshot.service.network
+    return network.security_groups if network else ()
+
+
+def all_definitions(snapshot: ServiceSnapshot) -> tuple[TaskDefinition, ...]:
+    """The current task definition first, then the others collected."""
+    current = snapshot.current_task_definition
+    rest = tuple(d for d in snapshot.task_definitions if d is not current)
+    return (current, *rest) if current else rest
+
+
+def is_fargate(snapshot: ServiceSnapshot) -> bool:
+    """Tell whether the service runs on Fargate (launch type, strategy or task launch type)."""
+    service = snapshot.service
+    if service.launch_type:
+        return service.launch_type == "FARGATE"
+    if service.capacity_provider_strategy:
+        return any("FARGATE" in p for p in service.capacity_provider_strategy)
+    return any(
+        t.launch_type == "FARGATE" for t in (*snapshot.running_tasks, *snapshot.stopped_tasks)
+    )
+
+
+def signal_finding(
+    snapshot: ServiceSnapshot,
+    code: str,
+    signal: Signal,
+    *,
+    summary: str,
+    remediation: str,
+    facts: Sequence[Evidence] = (),
+    confidence: float = 0.9,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding quoting the signal then the facts; severity by impact unless given."""
+    return make_finding(
+        code,
+        summary=summary,
+        evidence=[*signal.evidence(snapshot), *facts],
+        remediation=remediation,
+        severity=severity or config_severity(snapshot, bool(signal)),
+        confidence=confidence,
+        affected_tasks=len(signal.tasks),
+    )

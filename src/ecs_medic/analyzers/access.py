@@ -1,0 +1,483 @@
+"""IAM, secrets and logging failures (catalogue section 3).
+
+A truncated Fargate message such as "unable to retrieve secret from asm: service call has been
+retried 5 time(s): ..." can mean a denial, a missing secret, a KMS refusal or a timeout; the
+access view (policy simulation, secret checks) decides which, and timeouts go to the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ecs_medic.aws.snapshot import ServiceSnapshot, TaskDefinition
+from ecs_medic.aws.snapshot_access import PolicyDecision, Role, SecretCheck
+from ecs_medic.findings import Evidence, Finding, make_finding
+
+from .image import ECR_HOST, IAM_SIMULATE
+from .network import CONNECTIVITY
+from .signals import (
+    DESCRIBE_TASK_DEFINITION,
+    Signal,
+    config_severity,
+    find_signal,
+    impact_severity,
+    is_fargate,
+    plural,
+)
+
+SECRET_FETCH = (
+    "unable to retrieve secret from asm",
+    "unable to retrieve secrets from ssm",
+    "fetching secret data from ssm parameter store",
+    "unable to pull secrets or registry auth",
+)
+DENIED = ("accessdenied", "not authorized to perform", "access denied")
+KMS = ("access to kms is not allowed", "kms:decrypt", "kmsaccessdenied", "kms key")
+SECRET_MISSING = (
+    "can't retrieve the secret",
+    "cannot retrieve the secret",
+    "invalid parameters",
+    "did not contain json key",
+    "parameternotfound",
+    "secrets manager can't find",
+)
+SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "ssm:GetParameters", "ssm:GetParameter")
+LOG_MISSING = ("cannot find the amazon cloudwatch log group", "specified log group does not exist")
+LOG_DRIVER = ("failed to create cloudwatch log", "failed to initialize logging driver")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:CreateLogGroup")
+TRUST = ("ecs was unable to assume the role", "iam trust relationship has been misconfigured")
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+SLR = ("unable to assume the service linked role",)
+POLICY_CHANGED = ("iam permissions policies have been misconfigured or changed",)
+EXEC_MISSING = ("requires task definition to have execution role arn",)
+SLR_POLICY = "AmazonECSServiceRolePolicy"
+GET_ROLE = "iam:GetRole"
+
+
+def _denied(
+    snapshot: ServiceSnapshot, actions: Sequence[str], exclude: set[str]
+) -> list[PolicyDecision]:
+    """Simulated decisions for these actions that are not allowed (skipping excluded resources)."""
+    return [
+        d
+        for d in snapshot.access.decisions
+        if d.action in actions and not d.allowed and d.resource not in exclude
+    ]
+
+
+def _decision(d: PolicyDecision) -> Evidence:
+    """Quote one policy simulation result."""
+    why = f" (needed for {d.purpose})" if d.purpose else ""
+    return Evidence(IAM_SIMULATE, d.role_arn, f"{d.action} on {d.resource}: {d.decision}{why}")
+
+
+def _registry_credentials(snapshot: ServiceSnapshot) -> set[str]:
+    """ARNs of repositoryCredentials secrets (PRIVATE_REGISTRY_CREDS owns those)."""
+    definition = snapshot.current_task_definition
+    containers = definition.containers if definition else ()
+    return {c.repository_credentials for c in containers if c.repository_credentials}
+
+
+def _ambiguous_fetch(snapshot: ServiceSnapshot) -> Signal:
+    """Secret-fetch failures whose (truncated) text names no cause and no timeout."""
+    return find_signal(snapshot, SECRET_FETCH, (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY))
+
+
+def _execution_role(snapshot: ServiceSnapshot) -> str:
+    """The execution role ARN, or a phrase when there is none."""
+    definition = snapshot.current_task_definition
+    return (definition.execution_role_arn if definition else None) or "the execution role"
+
+
+def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SECRETS_FETCH_DENIED: the execution role may not read a referenced secret or parameter."""
+    explicit = find_signal(snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING))
+    explicit = Signal(tuple(h for h in explicit.tasks if _says_denied(h.detail)))
+    denied = _denied(snapshot, SECRET_ACTIONS, _registry_credentials(snapshot))
+    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
+    if not signal and not denied:
+        return []
+    role = _execution_role(snapshot)
+    resources = sorted({d.resource for d in denied})
+    return [
+        make_finding(
+            "SECRETS_FETCH_DENIED",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} could not read their secrets"
+                + (
+                    f"; {role} is denied {', '.join(sorted({d.action for d in denied}))} on "
+                    f"{', '.join(resources)}"
+                    if denied
+                    else ""
+                )
+            ),
+            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
+            remediation=(
+                f"Add a statement to {role} allowing secretsmanager:GetSecretValue and/or "
+                f"ssm:GetParameters on {', '.join(resources) or 'the secrets the task references'}."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if signal and denied else (0.85 if signal else 0.7),
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def _says_denied(text: str) -> bool:
+    """Tell whether a message names an access denial."""
+    lowered = text.lower()
+    return any(d in lowered for d in DENIED)
+
+
+def secret_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SECRET_NOT_FOUND: a referenced secret, parameter or JSON key does not exist."""
+    explicit = find_signal(snapshot, SECRET_MISSING)
+    creds = _registry_credentials(snapshot)
+    missing = [
+        s for s in snapshot.access.secrets if s.exists is False and s.value_from not in creds
+    ]
+    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if missing else ())))
+    if not signal and not missing:
+        return []
+    return [
+        make_finding(
+            "SECRET_NOT_FOUND",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} could not find their secrets"
+                + (f"; missing: {', '.join(_secret_label(s) for s in missing)}" if missing else "")
+            ),
+            evidence=[*signal.evidence(snapshot), *(_secret_evidence(s) for s in missing)],
+            remediation=(
+                "Create the secret or parameter, or correct its ARN or name (and Region, and "
+                "JSON key) in a new task-definition revision: "
+                f"{', '.join(s.value_from for s in missing) or 'see the error'}."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if signal and missing else (0.85 if signal else 0.75),
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def _secret_label(secret: SecretCheck) -> str:
+    """'DB_PASSWORD of api (arn...)'."""
+    return f"{secret.name} of {secret.container} ({secret.value_from})"
+
+
+def _secret_evidence(secret: SecretCheck) -> Evidence:
+    """Quote the existence check of one secret or parameter."""
+    source = (
+        "secretsmanager:DescribeSecret" if secret.kind == "secretsmanager" else "ssm:GetParameters"
+    )
+    region = f" in {secret.region}" if secret.region else ""
+    detail = f"{secret.error_code or 'does not exist'}{region}: {_secret_label(secret)}"
+    if secret.json_key:
+        detail += f", JSON key {secret.json_key}"
+    return Evidence(source, secret.value_from, detail)
+
+
+def kms_decrypt_denied(snapshot: ServiceSnapshot) -> list[Finding]:
+    """KMS_DECRYPT_DENIED: a secret's customer-managed key refuses the execution role."""
+    explicit = find_signal(snapshot, KMS)
+    denied = _denied(snapshot, ("kms:Decrypt",), set())
+    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
+    if not signal and not denied:
+        return []
+    keys = sorted(
+        {s.kms_key_id for s in snapshot.access.secrets if s.kms_key_id}
+        | {d.resource for d in denied}
+    )
+    role = _execution_role(snapshot)
+    return [
+        make_finding(
+            "KMS_DECRYPT_DENIED",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} could not decrypt their secrets"
+                + (f"; {role} may not kms:Decrypt with {', '.join(keys)}" if keys else "")
+            ),
+            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
+            remediation=(
+                f"Allow kms:Decrypt on {', '.join(keys) or 'the secret key'} for {role} "
+                "(condition kms:ViaService secretsmanager/ssm), in the role policy and, if it "
+                "does not delegate to IAM, in the key policy."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if signal and denied else (0.85 if signal else 0.7),
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def log_group_missing(snapshot: ServiceSnapshot) -> list[Finding]:
+    """LOG_GROUP_MISSING: the awslogs group does not exist and is not created on start."""
+    signal = find_signal(snapshot, LOG_MISSING)
+    missing = [g for g in snapshot.access.log_groups if not g.exists and not g.create_group]
+    if not signal and not missing:
+        return []
+    names = ", ".join(f"{g.name} ({g.region})" for g in missing)
+    return [
+        make_finding(
+            "LOG_GROUP_MISSING",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} could not start their log driver"
+                + (f"; log group {names} does not exist" if missing else "")
+            ),
+            evidence=[
+                *signal.evidence(snapshot),
+                *(
+                    Evidence(
+                        "logs:DescribeLogGroups",
+                        g.name,
+                        f"no log group {g.name} in {g.region} "
+                        f"(containers {', '.join(g.containers) or '?'}, "
+                        "awslogs-create-group false)",
+                    )
+                    for g in missing
+                ),
+            ],
+            remediation=(
+                f"Create log group {names or 'named in awslogs-group'} with a retention policy, or "
+                "set awslogs-create-group=true and allow logs:CreateLogGroup to the execution role."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if signal and missing else (0.85 if signal else 0.75),
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def log_delivery_denied(snapshot: ServiceSnapshot) -> list[Finding]:
+    """LOG_DELIVERY_DENIED: the log driver may not create the group or stream, or write."""
+    signal = find_signal(snapshot, LOG_DRIVER, LOG_MISSING)
+    signal = Signal(tuple(h for h in signal.tasks if _says_denied(h.detail)))
+    denied = _denied(snapshot, LOG_ACTIONS, set())
+    if not signal and not denied:
+        return []
+    role = _execution_role(snapshot) if is_fargate(snapshot) else "the container instance role"
+    return [
+        make_finding(
+            "LOG_DELIVERY_DENIED",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} could not deliver logs to CloudWatch"
+                + (f"; {', '.join(sorted({d.action for d in denied}))} denied" if denied else "")
+            ),
+            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
+            remediation=(
+                f"Attach AmazonECSTaskExecutionRolePolicy to {role} (logs:CreateLogStream, "
+                "logs:PutLogEvents; logs:CreateLogGroup when awslogs-create-group is true)."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.9 if signal else 0.7,
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def exec_role_missing(snapshot: ServiceSnapshot) -> list[Finding]:
+    """EXEC_ROLE_MISSING: no executionRoleArn although ECR, awslogs or secrets need one."""
+    signal = find_signal(snapshot, EXEC_MISSING)
+    definition = snapshot.current_task_definition
+    needs = _execution_needs(definition, fargate=is_fargate(snapshot)) if definition else []
+    if not signal and not needs:
+        return []
+    arn = definition.arn if definition else snapshot.service.task_definition_arn
+    return [
+        make_finding(
+            "EXEC_ROLE_MISSING",
+            summary=(
+                f"Task definition {arn.rsplit('/', 1)[-1]} has no execution role but uses "
+                f"{', '.join(needs) or 'features that need one'}"
+            ),
+            evidence=[
+                *signal.evidence(snapshot),
+                Evidence(
+                    DESCRIBE_TASK_DEFINITION,
+                    arn,
+                    f"executionRoleArn null; needed for {', '.join(needs)}",
+                ),
+            ],
+            remediation=(
+                "Create or choose a role trusted by ecs-tasks.amazonaws.com with "
+                "AmazonECSTaskExecutionRolePolicy (plus secret reads), set it as "
+                "executionRoleArn in a new revision and update the service."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.9,
+        )
+    ]
+
+
+def _execution_needs(definition: TaskDefinition, *, fargate: bool) -> list[str]:
+    """What in the task definition needs an execution role (on EC2 the instance role pulls)."""
+    if definition.execution_role_arn:
+        return []
+    needs: list[str] = []
+    for c in definition.containers:
+        if fargate and ECR_HOST in c.image:
+            needs.append(f"ECR image {c.image}")
+        if fargate and c.log_config and c.log_config.driver == "awslogs":
+            needs.append(f"awslogs on {c.name}")
+        needs += [f"secret {s.name} on {c.name}" for s in c.secrets]
+        if c.repository_credentials:
+            needs.append(f"repositoryCredentials on {c.name}")
+    return list(dict.fromkeys(needs))
+
+
+def role_trust_invalid(snapshot: ServiceSnapshot) -> list[Finding]:
+    """ROLE_TRUST_INVALID: ECS cannot assume the task or execution role."""
+    signal = find_signal(snapshot, TRUST)
+    broken = [r for r in _task_roles(snapshot) if _untrusted(r)]
+    if not signal and not broken:
+        return []
+    return [
+        make_finding(
+            "ROLE_TRUST_INVALID",
+            summary=(
+                "ECS cannot assume "
+                + (
+                    ", ".join(f"{r.purpose or 'role'} role {r.name}" for r in broken)
+                    or "a role of the task"
+                )
+                + (
+                    f"; {plural(len(signal.events) + len(signal.tasks), 'launch')} failed"
+                    if signal
+                    else ""
+                )
+            ),
+            evidence=[*signal.evidence(snapshot), *(_role_evidence(r) for r in broken)],
+            remediation=(
+                "Set the trust policy of "
+                + (", ".join(r.arn for r in broken) or "the role")
+                + f" to allow sts:AssumeRole by {ECS_TASKS} (iam update-assume-role-policy) or "
+                "create the role; make sure the deployer may iam:PassRole it."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if signal and broken else 0.85,
+            affected_tasks=len(signal.tasks),
+        )
+    ]
+
+
+def _task_roles(snapshot: ServiceSnapshot) -> list[Role]:
+    """The collected execution and task roles of the current task definition."""
+    definition = snapshot.current_task_definition
+    arns = {definition.execution_role_arn, definition.task_role_arn} if definition else set()
+    return [r for r in snapshot.access.roles if r.arn in arns or r.purpose in ("execution", "task")]
+
+
+def _untrusted(role: Role) -> bool:
+    """Tell whether the role is gone, or its trust policy names principals but not ECS tasks."""
+    return not role.exists or (
+        bool(role.trusted_services) and ECS_TASKS not in role.trusted_services
+    )
+
+
+def _role_evidence(role: Role) -> Evidence:
+    """Quote iam:GetRole: existence and the trusted principals."""
+    if not role.exists:
+        return Evidence(GET_ROLE, role.arn, f"NoSuchEntity: role {role.name} does not exist")
+    trusted = ", ".join(role.trusted_services)
+    return Evidence(
+        GET_ROLE, role.arn, f"AssumeRolePolicyDocument trusts {trusted}, not {ECS_TASKS}"
+    )
+
+
+def service_linked_role_missing(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SERVICE_LINKED_ROLE_MISSING: AWSServiceRoleForECS does not exist."""
+    signal = find_signal(snapshot, SLR)
+    absent = snapshot.access.service_linked_role_exists is False
+    if not signal and not absent:
+        return []
+    facts = [Evidence(GET_ROLE, "AWSServiceRoleForECS", "NoSuchEntity")] if absent else []
+    return [
+        make_finding(
+            "SERVICE_LINKED_ROLE_MISSING",
+            summary="The ECS service-linked role AWSServiceRoleForECS does not exist",
+            evidence=[*signal.evidence(snapshot), *facts],
+            remediation=(
+                "Run iam create-service-linked-role --aws-service-name ecs.amazonaws.com, wait "
+                "for IAM to propagate, then retry the service update."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95 if absent else 0.85,
+        )
+    ]
+
+
+def service_iam_policy_changed(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SERVICE_IAM_POLICY_CHANGED: ECS lost the permissions it needs to maintain the service."""
+    signal = find_signal(snapshot, POLICY_CHANGED)
+    stripped = [
+        r
+        for r in snapshot.access.roles
+        if r.purpose == "service-linked"
+        and r.exists
+        and r.attached_policy_arns
+        and not any(a.endswith(SLR_POLICY) for a in r.attached_policy_arns)
+    ]
+    if not signal and not stripped:
+        return []
+    return [
+        make_finding(
+            "SERVICE_IAM_POLICY_CHANGED",
+            summary="ECS can no longer maintain the service because role policies changed",
+            evidence=[
+                *signal.evidence(snapshot),
+                *(
+                    Evidence(
+                        "iam:ListAttachedRolePolicies",
+                        r.arn,
+                        f"attached: {', '.join(r.attached_policy_arns)}; {SLR_POLICY} missing",
+                    )
+                    for r in stripped
+                ),
+            ],
+            remediation=(
+                "Restore the policies of the roles ECS uses (AmazonECSServiceRolePolicy on "
+                "AWSServiceRoleForECS, and the service's infrastructure or task roles); use "
+                "CloudTrail to find who changed them."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.9,
+        )
+    ]
+
+
+ACCESS_DENIED_LOG = ("is not authorized to perform", "accessdenied", "access denied")
+
+
+def task_role_permission_denied(snapshot: ServiceSnapshot) -> list[Finding]:
+    """TASK_ROLE_PERMISSION_DENIED: the application's own AWS calls are denied."""
+    lines = find_signal(snapshot, ACCESS_DENIED_LOG, logs=True).logs
+    definition = snapshot.current_task_definition
+    role = definition.task_role_arn if definition else None
+    denied = [d for d in snapshot.access.decisions if role and d.role_arn == role and not d.allowed]
+    if not lines:
+        return []
+    signal = Signal(logs=lines)
+    return [
+        make_finding(
+            "TASK_ROLE_PERMISSION_DENIED",
+            summary=(
+                f"The application logged {plural(len(lines), 'access-denied error')}; "
+                + (f"task role {role}" if role else "the task definition has no task role")
+            ),
+            evidence=[
+                *signal.evidence(snapshot, limit=3),
+                *(_decision(d) for d in denied),
+                *(
+                    []
+                    if role or definition is None
+                    else [Evidence(DESCRIBE_TASK_DEFINITION, definition.arn, "taskRoleArn null")]
+                ),
+            ],
+            remediation=(
+                f"Add a least-privilege statement to {role} for the action and resource in the "
+                "quoted error (never a wildcard)."
+                if role
+                else "Set taskRoleArn in a new revision to a role granting the app's actions."
+            ),
+            severity=impact_severity(snapshot),
+            confidence=0.85 if denied or not role else 0.75,
+        )
+    ]

@@ -1,0 +1,588 @@
+"""Load-balancer reachability and wiring (catalogue section 4), apart from wrong status codes.
+
+Targets that time out or refuse connections look alike; the network view and the task
+definition tell SG_BLOCKS_ALB, PORT_MISMATCH_TG and HEALTH_CHECK_GRACE_TOO_SHORT apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ecs_medic.aws.snapshot import (
+    ServiceLoadBalancer,
+    ServiceSnapshot,
+    TargetGroup,
+    TargetHealth,
+    Task,
+)
+from ecs_medic.aws.snapshot_network import LoadBalancer, SecurityGroup
+from ecs_medic.findings import Evidence, Finding, Severity, make_finding
+
+from .paths import ingress_admits
+from .signals import (
+    DESCRIBE_SERVICES,
+    DESCRIBE_TASK_DEFINITION,
+    DESCRIBE_TASKS,
+    Signal,
+    config_severity,
+    contains_any,
+    find_signal,
+    impact_severity,
+    plural,
+    recent_events,
+    task_security_groups,
+)
+
+UNREACHABLE_REASONS = ("Target.Timeout", "Target.FailedHealthChecks")
+UNHEALTHY_EVENT = ("is unhealthy in (target-group",)
+CODE_MISMATCH = ("ResponseCodeMismatch", "health checks failed with these codes")
+ELB_STOP = ("failed elb health checks",)
+STARTUP_WORDS = (
+    "starting",
+    "initializing",
+    "initialising",
+    "loading",
+    "warming",
+    "booting",
+    "migrat",
+)
+DEFAULT_INTERVAL = 30
+DEFAULT_THRESHOLD = 2
+SLACK_S = 60
+TARGET_HEALTH = "elbv2:DescribeTargetHealth"
+TARGET_GROUPS = "elbv2:DescribeTargetGroups"
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreachable:
+    """Targets and tasks that failed health checks without a wrong status code."""
+
+    targets: tuple[TargetHealth, ...]
+    signal: Signal
+    code_mismatch: bool
+
+    def __bool__(self) -> bool:
+        """Tell whether anything failed."""
+        return bool(self.targets or self.signal)
+
+    def evidence(self, snapshot: ServiceSnapshot) -> list[Evidence]:
+        """The unhealthy targets, then the events and the stopped tasks."""
+        return [*(target_evidence(t) for t in self.targets[:5]), *self.signal.evidence(snapshot)]
+
+
+def target_evidence(target: TargetHealth) -> Evidence:
+    """Quote describe_target_health for one target."""
+    port = f":{target.port}" if target.port is not None else ""
+    detail = f"target {target.target_id}{port} {target.state} {target.reason}: {target.description}"
+    return Evidence(TARGET_HEALTH, target.target_group_arn, detail)
+
+
+def _unreachable(snapshot: ServiceSnapshot) -> _Unreachable:
+    """Read the targets that time out or fail checks, the matching events and ELB stops."""
+    targets = tuple(
+        t
+        for t in snapshot.target_health
+        if t.state == "unhealthy" and contains_any(t.reason, UNREACHABLE_REASONS)
+    )
+    events = find_signal(snapshot, UNHEALTHY_EVENT, CODE_MISMATCH).events
+    stops = find_signal(snapshot, ELB_STOP).tasks
+    mismatch = any(contains_any(t.reason, CODE_MISMATCH) for t in snapshot.target_health) or any(
+        contains_any(e.message, CODE_MISMATCH) for e in recent_events(snapshot)
+    )
+    return _Unreachable(targets, Signal(tasks=stops, events=events), mismatch)
+
+
+def target_reachability(snapshot: ServiceSnapshot) -> list[Finding]:
+    """SG_BLOCKS_ALB, PORT_MISMATCH_TG or HEALTH_CHECK_GRACE_TOO_SHORT behind failing targets."""
+    failing = _unreachable(snapshot)
+    if not failing or (failing.code_mismatch and not failing.targets):
+        return []
+    findings = [
+        f for lb in snapshot.service.load_balancers for f in _port_findings(snapshot, lb, failing)
+    ]
+    findings += [
+        f for lb in snapshot.service.load_balancers for f in _sg_findings(snapshot, lb, failing)
+    ]
+    if not findings and not failing.code_mismatch:
+        findings = _grace_findings(snapshot, failing)
+    return findings
+
+
+def _traffic_port(snapshot: ServiceSnapshot, lb: ServiceLoadBalancer) -> int:
+    """The port the load balancer reaches: a static host port on bridge, else the container port."""
+    definition = snapshot.current_task_definition
+    spec = definition.container(lb.container_name) if definition else None
+    mapping = (
+        next((m for m in spec.port_mappings if m.container_port == lb.container_port), None)
+        if spec
+        else None
+    )
+    if (
+        definition
+        and definition.network_mode in ("bridge", "host")
+        and mapping
+        and mapping.host_port
+    ):
+        return mapping.host_port
+    return lb.container_port
+
+
+def _port_findings(
+    snapshot: ServiceSnapshot, lb: ServiceLoadBalancer, failing: _Unreachable
+) -> list[Finding]:
+    """PORT_MISMATCH_TG: the container does not expose the port, or the check probes another."""
+    group = _group(snapshot, lb)
+    definition = snapshot.current_task_definition
+    spec = definition.container(lb.container_name) if definition else None
+    facts: list[Evidence] = []
+    if (
+        definition
+        and spec is not None
+        and lb.container_port not in {m.container_port for m in spec.port_mappings}
+    ):
+        ports = ", ".join(str(m.container_port) for m in spec.port_mappings) or "none"
+        facts.append(
+            Evidence(
+                DESCRIBE_TASK_DEFINITION,
+                definition.arn,
+                f"container {spec.name} maps ports {ports}, not {lb.container_port}",
+            )
+        )
+    traffic = _traffic_port(snapshot, lb)
+    hc_port = group.health_check_port if group else None
+    if group and hc_port and hc_port.isdigit() and int(hc_port) != traffic:
+        facts.append(
+            Evidence(
+                TARGET_GROUPS,
+                group.arn,
+                f"HealthCheckPort {hc_port}, but the container serves "
+                f"{lb.container_name}:{traffic}",
+            )
+        )
+    if not facts:
+        return []
+    service_fact = Evidence(
+        DESCRIBE_SERVICES,
+        snapshot.service.arn,
+        f"loadBalancers: container {lb.container_name} port {lb.container_port} -> "
+        f"{lb.target_group_arn}",
+    )
+    return [
+        make_finding(
+            "PORT_MISMATCH_TG",
+            summary=f"Health checks probe a port the container does not serve: {facts[0].detail}",
+            evidence=[*failing.evidence(snapshot), service_fact, *facts],
+            remediation=(
+                "Make the ports agree: set the health-check port of "
+                f"{group.name if group else 'the target group'} "
+                f"to traffic-port (or {traffic}), and keep the service's containerPort "
+                f"{lb.container_port} "
+                f"equal to a portMapping of {lb.container_name}; make the app listen on 0.0.0.0."
+            ),
+            severity=_lb_severity(snapshot),
+            confidence=0.9,
+            affected_tasks=len(failing.signal.tasks),
+        )
+    ]
+
+
+def _group(snapshot: ServiceSnapshot, lb: ServiceLoadBalancer) -> TargetGroup | None:
+    """The collected target group of a service load-balancer entry."""
+    return next((g for g in snapshot.target_groups if g.arn == lb.target_group_arn), None)
+
+
+def _balancers(snapshot: ServiceSnapshot, group: TargetGroup | None) -> list[LoadBalancer]:
+    """The load balancers in front of the target group."""
+    arns = set(group.load_balancer_arns) if group else set()
+    return [b for b in snapshot.network.load_balancers if b.arn in arns]
+
+
+def _sg_findings(
+    snapshot: ServiceSnapshot, lb: ServiceLoadBalancer, failing: _Unreachable
+) -> list[Finding]:
+    """SG_BLOCKS_ALB: no task security group admits the load balancer on the traffic port."""
+    definition = snapshot.current_task_definition
+    if definition is not None and definition.network_mode not in (None, "awsvpc"):
+        return []  # bridge/host: the instance SG decides, and it is not in the snapshot
+    task_groups = _collected(snapshot, task_security_groups(snapshot))
+    balancers = _balancers(snapshot, _group(snapshot, lb))
+    if not task_groups or not balancers:
+        return []
+    port = lb.container_port
+    sources = [g for b in balancers for g in b.security_groups]
+    cidrs = [
+        s.cidr
+        for b in balancers
+        for i in b.subnet_ids
+        if (s := snapshot.network.subnet(i)) and s.cidr
+    ]
+    if ingress_admits(task_groups, port, sources, cidrs if not sources else ()):
+        return []
+    ids = ", ".join(g.id for g in task_groups)
+    source = ", ".join(sources) or ", ".join(cidrs) or "the load balancer subnets"
+    rules = "; ".join(_ingress_text(g) for g in task_groups)
+    return [
+        make_finding(
+            "SG_BLOCKS_ALB",
+            summary=(
+                f"Task security group {ids} does not admit TCP {port} from load balancer "
+                f"{balancers[0].name} ({source}); {len(failing.targets)} targets time out"
+            ),
+            evidence=[
+                *failing.evidence(snapshot),
+                Evidence("ec2:DescribeSecurityGroups", ids, f"ingress: {rules}"),
+                Evidence(
+                    "elbv2:DescribeLoadBalancers",
+                    balancers[0].arn,
+                    f"security groups {', '.join(sources) or 'none'}",
+                ),
+            ],
+            remediation=(
+                f"Authorize ingress on {task_groups[0].id}: TCP {port} from security group "
+                f"{sources[0] if sources else source} (never 0.0.0.0/0)."
+            ),
+            severity=_lb_severity(snapshot),
+            confidence=0.95 if failing.targets else 0.85,
+            affected_tasks=len(failing.signal.tasks),
+        )
+    ]
+
+
+def _collected(snapshot: ServiceSnapshot, ids: tuple[str, ...]) -> list[SecurityGroup]:
+    """The security groups with these ids; empty unless every one was collected."""
+    found = [snapshot.network.security_group(i) for i in ids]
+    return [g for g in found if g] if ids and all(found) else []
+
+
+def _ingress_text(group: SecurityGroup) -> str:
+    """'sg-1: tcp 443 from sg-9, 10.0.0.0/16' for evidence."""
+    rules = [
+        f"{r.protocol} {r.from_port}-{r.to_port} from "
+        f"{', '.join((*r.source_group_ids, *r.cidrs, *r.prefix_list_ids)) or '?'}"
+        for r in group.ingress
+    ]
+    return f"{group.id}: {', '.join(rules) or 'no ingress rules'}"
+
+
+def _grace_findings(snapshot: ServiceSnapshot, failing: _Unreachable) -> list[Finding]:
+    """HEALTH_CHECK_GRACE_TOO_SHORT: ELB killed the tasks before they could finish booting."""
+    grace = snapshot.service.health_check_grace_period_s or 0
+    groups = [g for lb in snapshot.service.load_balancers if (g := _group(snapshot, lb))]
+    window = max(
+        (
+            (g.interval_s or DEFAULT_INTERVAL) * (g.unhealthy_threshold or DEFAULT_THRESHOLD)
+            for g in groups
+        ),
+        default=DEFAULT_INTERVAL * DEFAULT_THRESHOLD,
+    )
+    early = [
+        h.task
+        for h in failing.signal.tasks
+        if (life := _lifetime(h.task)) is not None and life <= grace + window + SLACK_S
+    ]
+    if not early or grace >= window + SLACK_S:
+        return []
+    booting = _booting_lines(snapshot, early)
+    lives = sorted(int(life) for t in early if (life := _lifetime(t)) is not None)
+    return [
+        make_finding(
+            "HEALTH_CHECK_GRACE_TOO_SHORT",
+            summary=(
+                f"{plural(len(early), 'task')} failed ELB health checks {lives[0]}-{lives[-1]} "
+                "s after "
+                f"starting, with healthCheckGracePeriodSeconds {grace} and a {window} s "
+                "unhealthy window"
+            ),
+            evidence=[
+                *failing.evidence(snapshot),
+                Evidence(
+                    DESCRIBE_SERVICES,
+                    snapshot.service.arn,
+                    f"healthCheckGracePeriodSeconds {grace}",
+                ),
+                *(
+                    Evidence(
+                        DESCRIBE_TASKS,
+                        t.arn,
+                        f"startedAt {t.started_at:%H:%M:%S}, stopped {int(_lifetime(t) or 0)} s "
+                        "later",
+                    )
+                    for t in early[:3]
+                    if t.started_at
+                ),
+                *booting,
+            ],
+            remediation=(
+                f"Raise healthCheckGracePeriodSeconds from {grace} to above the app's p99 startup "
+                f"time (at least {max(60, 2 * (lives[-1] if lives else 60))} s), or enable slow "
+                "start on the target group."
+            ),
+            severity=_lb_severity(snapshot),
+            confidence=0.85 if booting else 0.7,
+            affected_tasks=len(early),
+        )
+    ]
+
+
+def _lifetime(task: Task) -> float | None:
+    """Seconds from startedAt to stoppingAt (or stoppedAt)."""
+    end: datetime | None = task.stopping_at or task.stopped_at
+    if task.started_at is None or end is None:
+        return None
+    return (end - task.started_at).total_seconds()
+
+
+def _booting_lines(snapshot: ServiceSnapshot, tasks: list[Task]) -> list[Evidence]:
+    """The last log line of a killed task, when it shows startup still going on."""
+    for task in tasks:
+        events = snapshot.logs_for_task(task.id)
+        if events and contains_any(events[-1].message, STARTUP_WORDS):
+            last = events[-1]
+            return [
+                Evidence(
+                    "logs:FilterLogEvents", f"{last.log_group}:{last.log_stream}", last.message
+                )
+            ]
+    return []
+
+
+def _lb_severity(snapshot: ServiceSnapshot) -> Severity:
+    """At least high when no target is healthy, else by the running count."""
+    none_healthy = bool(snapshot.target_health) and not any(
+        t.state == "healthy" for t in snapshot.target_health
+    )
+    severity = impact_severity(snapshot)
+    return Severity.HIGH if none_healthy and severity.rank > Severity.HIGH.rank else severity
+
+
+# --- wiring: target type, missing or unattached groups, AZs, container health checks ----
+
+TARGET_TYPE = (
+    "has target type instance, which is incompatible",
+    "has target type ip, which is incompatible",
+)
+UNATTACHED = (
+    "does not have an associated load balancer",
+    "target group is not found",
+    "targetgroupnotfound",
+)
+NOT_IN_USE = ("Target.NotInUse",)
+CONTAINER_HC = ("failed container health checks",)
+
+
+def tg_target_type_mismatch(snapshot: ServiceSnapshot) -> list[Finding]:
+    """TG_TARGET_TYPE_MISMATCH: an instance target group with awsvpc (or ip with bridge/host)."""
+    signal = find_signal(snapshot, TARGET_TYPE)
+    definition = snapshot.current_task_definition
+    mode = (definition.network_mode if definition else None) or "awsvpc"
+    wrong = [
+        g
+        for lb in snapshot.service.load_balancers
+        if (g := _group(snapshot, lb)) and _type_clash(g, mode)
+    ]
+    if not signal and not wrong:
+        return []
+    names = ", ".join(f"{g.name} ({g.target_type})" for g in wrong) or "the target group"
+    return [
+        make_finding(
+            "TG_TARGET_TYPE_MISMATCH",
+            summary=f"Target group {names} cannot take tasks in {mode} network mode",
+            evidence=[
+                *signal.evidence(snapshot),
+                *(
+                    Evidence(
+                        TARGET_GROUPS, g.arn, f"TargetType {g.target_type}; task networkMode {mode}"
+                    )
+                    for g in wrong
+                ),
+            ],
+            remediation=(
+                f"Create a target group with TargetType {'ip' if mode == 'awsvpc' else 'instance'} "
+                "on the same port and health check, add it to the listener, and update the "
+                "service's "
+                "loadBalancers to it."
+            ),
+            severity=config_severity(snapshot, bool(signal)),
+            confidence=0.95,
+        )
+    ]
+
+
+def _type_clash(group: TargetGroup, mode: str) -> bool:
+    """Tell whether the target type cannot register tasks of this network mode."""
+    if mode == "awsvpc":
+        return group.target_type == "instance"
+    return group.target_type == "ip"
+
+
+def tg_missing_or_unattached(snapshot: ServiceSnapshot) -> list[Finding]:
+    """TG_MISSING_OR_UNATTACHED: the service's target group is gone or behind no listener."""
+    signal = find_signal(snapshot, UNATTACHED)
+    not_in_use = [t for t in snapshot.target_health if contains_any(t.reason, NOT_IN_USE)]
+    missing = _missing_groups(snapshot)
+    forwarded = {
+        arn for listener in snapshot.network.listeners for arn in listener.target_group_arns
+    }
+    unattached = [
+        g
+        for lb in snapshot.service.load_balancers
+        if (g := _group(snapshot, lb)) and not g.load_balancer_arns and g.arn not in forwarded
+    ]
+    if not (signal or missing or (unattached and not_in_use)):
+        return []
+    facts = [Evidence(TARGET_GROUPS, arn, "TargetGroupNotFound") for arn in missing]
+    facts += [Evidence(TARGET_GROUPS, g.arn, f"{g.name}: LoadBalancerArns []") for g in unattached]
+    return [
+        make_finding(
+            "TG_MISSING_OR_UNATTACHED",
+            summary=(
+                "The service's target group "
+                + ("does not exist" if missing else "is not attached to any load balancer")
+                + f"; {len(not_in_use)} targets are NotInUse"
+            ),
+            evidence=[
+                *signal.evidence(snapshot),
+                *(target_evidence(t) for t in not_in_use[:5]),
+                *facts,
+            ],
+            remediation=(
+                "Add a listener or rule forwarding to "
+                + ", ".join(g.name for g in unattached)
+                + "."
+                if unattached and not missing
+                else "The target group was deleted: recreate it and the service (AWS advises "
+                "deleting "
+                "and recreating the service), and never delete a target group before its service."
+            ),
+            severity=Severity.HIGH if not_in_use or signal else config_severity(snapshot, False),
+            confidence=0.9,
+            affected_tasks=len(not_in_use),
+        )
+    ]
+
+
+def _missing_groups(snapshot: ServiceSnapshot) -> list[str]:
+    """Target groups the service names that ELB says do not exist."""
+    known = {g.arn for g in snapshot.target_groups}
+    notfound = [
+        g for g in snapshot.gaps if g.source.startswith("elbv2:") and "NotFound" in g.reason
+    ]
+    wanted = [lb.target_group_arn for lb in snapshot.service.load_balancers if lb.target_group_arn]
+    return [arn for arn in wanted if arn not in known and notfound]
+
+
+def lb_az_not_enabled(snapshot: ServiceSnapshot) -> list[Finding]:
+    """LB_AZ_NOT_ENABLED: tasks run in an Availability Zone the load balancer does not serve."""
+    served = {z for b in snapshot.network.load_balancers for z in b.availability_zones}
+    if not served:
+        return []
+    zones = _task_zones(snapshot)
+    outside = sorted(z for z in zones if z not in served)
+    not_in_use = [t for t in snapshot.target_health if contains_any(t.reason, NOT_IN_USE)]
+    if not outside:
+        return []
+    signal = bool(not_in_use) or bool(find_signal(snapshot, ELB_STOP))
+    return [
+        make_finding(
+            "LB_AZ_NOT_ENABLED",
+            summary=(
+                f"Tasks run in {', '.join(outside)}, which the load balancer does not serve "
+                f"({', '.join(sorted(served))})"
+            ),
+            evidence=[
+                *(target_evidence(t) for t in not_in_use[:5]),
+                *(
+                    Evidence(
+                        "elbv2:DescribeLoadBalancers",
+                        b.arn,
+                        f"{b.name} AvailabilityZones {', '.join(b.availability_zones)}",
+                    )
+                    for b in snapshot.network.load_balancers
+                ),
+                Evidence(
+                    "ec2:DescribeSubnets",
+                    ", ".join(snapshot.service.network.subnets if snapshot.service.network else ()),
+                    f"task AZs {', '.join(sorted(zones))}",
+                ),
+            ],
+            remediation=(
+                f"Enable {', '.join(outside)} on the load balancer (elbv2 set-subnets), or "
+                "remove the "
+                "service subnets in those zones from its networkConfiguration."
+            ),
+            severity=config_severity(snapshot, signal),
+            confidence=0.9 if not_in_use else 0.75,
+            affected_tasks=len(not_in_use),
+        )
+    ]
+
+
+def _task_zones(snapshot: ServiceSnapshot) -> set[str]:
+    """AZs of the tasks, else of the service subnets."""
+    zones = {
+        t.availability_zone
+        for t in (*snapshot.running_tasks, *snapshot.stopped_tasks)
+        if t.availability_zone
+    }
+    if zones:
+        return zones
+    subnets = snapshot.service.network.subnets if snapshot.service.network else ()
+    return {s.availability_zone for i in subnets if (s := snapshot.network.subnet(i))}
+
+
+def healthcheck_failing_container(snapshot: ServiceSnapshot) -> list[Finding]:
+    """HEALTHCHECK_FAILING_CONTAINER: the container healthCheck command never passes."""
+    signal = find_signal(snapshot, CONTAINER_HC)
+    unhealthy = [
+        (t, c)
+        for t in snapshot.stopped_tasks
+        for c in t.containers
+        if (c.health_status or "").upper() == "UNHEALTHY"
+    ]
+    if not signal and not unhealthy:
+        return []
+    definition = snapshot.current_task_definition
+    checks = [
+        (c.name, c.health_check)
+        for c in (definition.containers if definition else ())
+        if c.health_check
+    ]
+    facts = [
+        Evidence(
+            DESCRIBE_TASK_DEFINITION,
+            definition.arn if definition else "",
+            f"container {name} healthCheck {list(hc.command)}, interval {hc.interval_s}s, timeout "
+            f"{hc.timeout_s}s, retries {hc.retries}, startPeriod {hc.start_period_s}s",
+        )
+        for name, hc in checks
+    ]
+    tasks = {t.arn for t, _ in unhealthy} | {h.task.arn for h in signal.tasks}
+    command = " ".join(checks[0][1].command) if checks else "the health check command"
+    return [
+        make_finding(
+            "HEALTHCHECK_FAILING_CONTAINER",
+            summary=(
+                f"{plural(len(tasks), 'task')} stopped because a container health check never "
+                f"passed ({command})"
+            ),
+            evidence=[
+                *signal.evidence(snapshot),
+                *(
+                    Evidence(DESCRIBE_TASKS, t.arn, f"container {c.name} healthStatus UNHEALTHY")
+                    for t, c in unhealthy[:3]
+                ),
+                *facts,
+            ],
+            remediation=(
+                f"Fix the healthCheck of {checks[0][0] if checks else 'the container'} "
+                f"({command}): make sure "
+                "the tool it runs exists in the image and the endpoint answers, or raise "
+                "startPeriod; "
+                "register a new revision."
+            ),
+            severity=impact_severity(snapshot),
+            confidence=0.9,
+            affected_tasks=len(tasks),
+        )
+    ]
