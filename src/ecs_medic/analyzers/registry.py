@@ -8,18 +8,87 @@ from dataclasses import dataclass
 from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.findings import Finding
 
-from . import deployment, expected, image, load_balancer, runtime
+from . import (
+    access,
+    deployment,
+    expected,
+    image,
+    image_host,
+    load_balancer,
+    network,
+    placement,
+    quotas,
+    runtime,
+    targets,
+)
 from .ranking import rank
 
 Analyzer = Callable[[ServiceSnapshot], list[Finding]]
 
 ANALYZERS: tuple[Analyzer, ...] = (
+    # 1. image and registry
     image.image_pull_not_found,
+    image.image_pull_auth,
+    image.private_registry_creds,
+    image_host.image_pull_rate_limited,
+    image_host.arch_mismatch,
+    image_host.ecr_layer_s3_unreachable,
+    image_host.host_disk_full,
+    # 2. networking
+    network.egress_path,
+    network.subnet_ip_exhausted,
+    network.eni_limit,
+    network.unsupported_az_subnet,
+    network.efs_mount_failed,
+    # 3. IAM, secrets and logging
+    access.exec_role_missing,
+    access.role_trust_invalid,
+    access.secrets_fetch_denied,
+    access.secret_not_found,
+    access.kms_decrypt_denied,
+    access.log_group_missing,
+    access.log_delivery_denied,
+    access.task_role_permission_denied,
+    access.service_linked_role_missing,
+    access.service_iam_policy_changed,
+    # 4. load balancer and health checks
     load_balancer.tg_healthcheck_failing,
-    runtime.oom_killed,
-    runtime.essential_container_exit,
+    targets.target_reachability,
+    targets.tg_target_type_mismatch,
+    targets.tg_missing_or_unattached,
+    targets.lb_az_not_enabled,
+    targets.healthcheck_failing_container,
+    # 5. resources and placement
+    placement.insufficient_cpu_memory,
+    placement.no_container_instances,
+    placement.agent_disconnected,
+    placement.host_port_conflict,
+    placement.placement_constraint_unsatisfiable,
+    placement.capacity_provider_misconfig,
+    placement.fargate_capacity_unavailable,
+    placement.invalid_task_size,
+    placement.platform_version,
+    # 6. deployment
     deployment.circuit_breaker_rollback,
     deployment.deployment_stuck,
+    deployment.deployment_config_blocks,
+    deployment.task_protection_blocks_scale_in,
+    deployment.desired_count_zero,
+    deployment.stale_image_not_redeployed,
+    deployment.lb_config_change_rejected,
+    # 7. runtime
+    runtime.oom_killed,
+    runtime.essential_container_exit,
+    runtime.entrypoint_cmd_error,
+    runtime.runtime_crash_signal,
+    runtime.sigterm_not_handled,
+    # 8. quotas and scaling
+    quotas.throttling,
+    quotas.account_quota_fargate,
+    quotas.provisioning_limit,
+    quotas.autoscaling_maxed,
+    quotas.autoscaling_suspended_or_failing,
+    # 9. expected stops (Spot, maintenance) only while capacity is short
     expected.expected_stops,
 )
 
