@@ -14,7 +14,10 @@ from ecs_medic.aws.snapshot import (
     ContainerDefinition,
     Deployment,
     ImageCheck,
+    LogConfig,
     LogEvent,
+    NetworkConfig,
+    NetworkView,
     PortMapping,
     Service,
     ServiceEvent,
@@ -24,6 +27,19 @@ from ecs_medic.aws.snapshot import (
     TargetHealth,
     Task,
     TaskDefinition,
+)
+from ecs_medic.aws.snapshot_network import (
+    InternetGateway,
+    LoadBalancer,
+    NaclEntry,
+    NatGateway,
+    NetworkAcl,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    Vpc,
 )
 
 REGION = "eu-west-1"
@@ -36,6 +52,14 @@ IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ledger-api:v42"
 EXEC_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ledger-exec"
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ledger-app"
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+LB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/ledger-alb/0f9e8d7c"
+VPC = "vpc-0a1b2c3d"
+SUBNETS = ("subnet-0priv0a", "subnet-0priv0b")
+PUBLIC_SUBNET = "subnet-0pub00a"
+TASK_SG = "sg-0ledgertask"
+ALB_SG = "sg-0ledgeralb"
+NAT = "nat-0f1e2d3c"
+IGW = "igw-0a9b8c7d"
 
 OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
 PULL_NOT_FOUND = (
@@ -62,6 +86,7 @@ def task_definition(
         memory=app_memory,
         memory_reservation=512,
         port_mappings=(PortMapping(9000),),
+        log_config=LogConfig("awslogs", (("awslogs-group", "/ecs/ledger-api"),)),
     )
     envoy = ContainerDefinition(name="envoy", image="envoyproxy/envoy:v1.31", essential=False)
     return TaskDefinition(
@@ -125,6 +150,8 @@ def service(
         deployments=deployments if deployments is not None else (deployment(),),
         events=events,
         load_balancers=(ServiceLoadBalancer(TG_ARN, "app", 9000),),
+        network=NetworkConfig(SUBNETS, (TASK_SG,), "DISABLED"),
+        health_check_grace_period_s=0,
     )
 
 
@@ -144,6 +171,8 @@ def task(n: int, *, stopped: bool = True, revision: int = 7, **kwargs: object) -
         "desired_status": "STOPPED" if stopped else "RUNNING",
         "containers": (container("envoy"), container("app")),
         "launch_type": "FARGATE",
+        "subnet_id": SUBNETS[n % 2],
+        "availability_zone": f"{REGION}{'ab'[n % 2]}",
         "stopped_at": NOW - timedelta(minutes=n) if stopped else None,
     }
     fields.update(kwargs)
@@ -225,6 +254,7 @@ def target_group(**kwargs: object) -> TargetGroup:
         matcher="200",
         unhealthy_threshold=2,
         interval_s=15,
+        load_balancer_arns=(LB_ARN,),
     )
     return replace(base, **kwargs)  # type: ignore[arg-type]
 
@@ -258,6 +288,94 @@ def snapshot(**kwargs: object) -> ServiceSnapshot:
         target_groups=(target_group(),),
         target_health=tuple(target(f"10.0.1.{n}") for n in (11, 12, 13)),
         images=(ImageCheck(IMAGE, "ledger-api", "v42", exists=True),),
+        network=network_view(),
         collected_at=NOW,
     )
     return replace(base, **kwargs)  # type: ignore[arg-type]
+
+
+def rule(
+    port: int | None = None, *, groups: tuple[str, ...] = (), cidrs: tuple[str, ...] = ()
+) -> SgRule:
+    """A TCP rule on one port (all traffic when port is None)."""
+    if port is None:
+        return SgRule("-1", cidrs=cidrs, source_group_ids=groups)
+    return SgRule("tcp", port, port, cidrs=cidrs, source_group_ids=groups)
+
+
+def task_sg(
+    *, ingress: tuple[SgRule, ...] | None = None, egress: tuple[SgRule, ...] | None = None
+) -> SecurityGroup:
+    """The task SG: 9000 from the ALB SG in, everything out, unless told otherwise."""
+    return SecurityGroup(
+        TASK_SG,
+        "ledger-task",
+        VPC,
+        ingress=(rule(9000, groups=(ALB_SG,)),) if ingress is None else ingress,
+        egress=(rule(cidrs=("0.0.0.0/0",)),) if egress is None else egress,
+    )
+
+
+def private_table(*routes: Route) -> RouteTable:
+    """The private subnets' route table: local plus the given routes (NAT by default)."""
+    extra = routes or (Route(destination_cidr="0.0.0.0/0", nat_gateway_id=NAT, state="active"),)
+    local = Route(destination_cidr="10.20.0.0/16", gateway_id="local", state="active")
+    return RouteTable("rtb-0private", VPC, (local, *extra), subnet_ids=SUBNETS)
+
+
+def allow_all_acl(*entries: NaclEntry) -> NetworkAcl:
+    """The subnets' NACL: the given entries, then allow all both ways, then the implicit deny."""
+    allow = (
+        NaclEntry(100, True, "-1", "allow", "0.0.0.0/0"),
+        NaclEntry(100, False, "-1", "allow", "0.0.0.0/0"),
+    )
+    return NetworkAcl(
+        "acl-0ledger", VPC, (*entries, *allow), (*SUBNETS, PUBLIC_SUBNET), is_default=True
+    )
+
+
+def network_view(**kwargs: object) -> NetworkView:
+    """Private subnets behind a NAT gateway, an ALB in front, open NACLs."""
+    base = NetworkView(
+        vpcs=(Vpc(VPC, "10.20.0.0/16", True, True),),
+        subnets=(
+            Subnet(SUBNETS[0], VPC, f"{REGION}a", "10.20.1.0/24", 200),
+            Subnet(SUBNETS[1], VPC, f"{REGION}b", "10.20.2.0/24", 200),
+            Subnet(PUBLIC_SUBNET, VPC, f"{REGION}a", "10.20.100.0/24", 250, True),
+        ),
+        route_tables=(
+            private_table(),
+            RouteTable(
+                "rtb-0public",
+                VPC,
+                (Route(destination_cidr="0.0.0.0/0", gateway_id=IGW, state="active"),),
+                subnet_ids=(PUBLIC_SUBNET,),
+            ),
+        ),
+        nat_gateways=(NatGateway(NAT, PUBLIC_SUBNET, "available", VPC),),
+        internet_gateways=(InternetGateway(IGW, (VPC,)),),
+        security_groups=(
+            task_sg(),
+            SecurityGroup(ALB_SG, "ledger-alb", VPC, ingress=(rule(443, cidrs=("0.0.0.0/0",)),)),
+        ),
+        network_acls=(allow_all_acl(),),
+        load_balancers=(
+            LoadBalancer(
+                LB_ARN,
+                "ledger-alb",
+                "application",
+                "internet-facing",
+                "active",
+                VPC,
+                (f"{REGION}a", f"{REGION}b"),
+                (PUBLIC_SUBNET,),
+                (ALB_SG,),
+            ),
+        ),
+    )
+    return replace(base, **kwargs)  # type: ignore[arg-type]
+
+
+def failing(snap: ServiceSnapshot, running: int = 0) -> ServiceSnapshot:
+    """The snapshot with fewer tasks running than desired."""
+    return replace(snap, service=replace(snap.service, running_count=running))

@@ -41,7 +41,7 @@ from .signals import (
 
 CONNECTIVITY = (
     "connection issue between the task and amazon ecr",
-    "request canceled while waiting for connection",
+    "request canceled while waiting for",
     "context canceled",
     "signal: killed",
     "i/o timeout",
