@@ -105,8 +105,42 @@ def target_reachability(snapshot: ServiceSnapshot) -> list[Finding]:
         f for lb in snapshot.service.load_balancers for f in _sg_findings(snapshot, lb, failing)
     ]
     if not findings and not failing.code_mismatch:
-        findings = _grace_findings(snapshot, failing)
+        findings = _grace_findings(snapshot, failing) or _fallback(snapshot, failing)
     return findings
+
+
+def _fallback(snapshot: ServiceSnapshot, failing: _Unreachable) -> list[Finding]:
+    """Unreachable targets with no visible defect: SGs not collected, or the app not listening."""
+    lb = snapshot.service.load_balancers[0] if snapshot.service.load_balancers else None
+    if lb is None:
+        return []
+    sg_known = bool(_collected(snapshot, task_security_groups(snapshot)))
+    code = "PORT_MISMATCH_TG" if sg_known else "SG_BLOCKS_ALB"
+    summary = (
+        "Targets time out although the security groups admit the load balancer on "
+        f"{lb.container_port}; "
+        f"the app may not listen on 0.0.0.0:{lb.container_port}"
+        if sg_known
+        else "Targets time out and the task or load balancer security groups were not collected"
+    )
+    return [
+        make_finding(
+            code,
+            summary=summary,
+            evidence=failing.evidence(snapshot),
+            remediation=(
+                f"Make {lb.container_name} listen on 0.0.0.0:{lb.container_port} (not "
+                "127.0.0.1) and "
+                "check that the health-check port is traffic-port."
+                if sg_known
+                else f"Check that the task security group admits TCP {lb.container_port} from the "
+                "load balancer's security group."
+            ),
+            severity=_lb_severity(snapshot),
+            confidence=0.5,
+            affected_tasks=len(failing.signal.tasks),
+        )
+    ]
 
 
 def _traffic_port(snapshot: ServiceSnapshot, lb: ServiceLoadBalancer) -> int:
