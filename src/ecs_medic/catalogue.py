@@ -1,7 +1,8 @@
 """The failure-mode catalogue: every code ecs-medic may report, with its family and fix level.
 
-Generated once from shared/reference/ecs-failure-modes.md (61 codes, 8 categories) and
-maintained here; docs/failure-modes.md explains the codes. A new code is added here first.
+Generated once from shared/reference/ecs-failure-modes.md (61 codes, 8 categories), plus
+the Planton Cloud codes of docs/planton.md, and maintained here; docs/failure-modes.md
+explains the codes. A new code is added here first.
 """
 
 from __future__ import annotations
@@ -347,6 +348,19 @@ CATALOGUE: dict[str, FailureMode] = {
             "quotas",
             "scaling configured but not acting",
             "A2",
+        ),
+        # Planton Cloud (docs/planton.md): the IaC spec is the expected state
+        FailureMode(
+            "PLANTON_SPEC_DRIFT",
+            "planton",
+            "live service differs from the Planton spec (the next stack job will undo it)",
+            "A2",
+        ),
+        FailureMode(
+            "PLANTON_STACK_JOB_FAILED",
+            "planton",
+            "the latest Planton stack job for the service failed",
+            "A3",
         ),
     )
 }

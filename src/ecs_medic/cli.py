@@ -37,6 +37,35 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")]
 
 
+class ContextMode(StrEnum):
+    """Where the context comes from (DESIGN.md, "Context and credentials")."""
+
+    auto = "auto"
+    planton = "planton"
+    local = "local"
+
+
+PlantonOrgOption = Annotated[
+    str | None, typer.Option("--planton-org", help="Planton organisation (env PLANTON_ORG).")
+]
+PlantonEnvOption = Annotated[
+    str | None, typer.Option("--planton-env", help="Planton environment (env PLANTON_ENV).")
+]
+ContextOption = Annotated[
+    ContextMode | None,
+    typer.Option(
+        "--context", help="auto: Planton when PLANTON_API_KEY is set; env ECS_MEDIC_CONTEXT."
+    ),
+]
+
+
+def with_planton_flags(
+    settings: Settings, org: str | None, env: str | None, context: ContextMode | None
+) -> Settings:
+    """Settings with the Planton flags applied over the environment."""
+    return settings.with_planton(org=org, env=env, context=context.value if context else None)
+
+
 def fail(message: str, code: ExitCode | int) -> NoReturn:
     """Print one line to stderr and exit with `code`."""
     typer.echo(f"ecs-medic: {message}", err=True)
@@ -86,6 +115,9 @@ def diagnose_command(
     transport: Annotated[
         str | None, typer.Option(help="direct (boto3); env ECS_MEDIC_TRANSPORT.")
     ] = None,
+    planton_org: PlantonOrgOption = None,
+    planton_env: PlantonEnvOption = None,
+    context: ContextOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Diagnose one ECS service: root cause, evidence, what to do."""
@@ -95,7 +127,36 @@ def diagnose_command(
         chosen = transport or settings.transport
         if chosen != "direct":
             fail(f"transport '{chosen}' is not available yet; use --transport direct.", 2)
-        request = Request(service=service, cluster=cluster, region=settings.aws.region)
+        settings = with_planton_flags(settings, planton_org, planton_env, context)
+        request = Request(
+            service=service,
+            cluster=cluster,
+            region=settings.aws.region,
+            environment=settings.planton.env,
+        )
+        return run_diagnosis(settings, request, fmt)
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command("ask")
+def ask_command(
+    text: Annotated[str, typer.Argument(help="The problem in your words, naming the service.")],
+    region: Annotated[str | None, typer.Option(help="AWS region (default: AWS_REGION).")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile (default: AWS_PROFILE).")] = None,
+    planton_org: PlantonOrgOption = None,
+    planton_env: PlantonEnvOption = None,
+    context: ContextOption = None,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Diagnose from a sentence, e.g. "I have an issue with service checkout-api in prod"."""
+    from ecs_medic.context.intake import parse_request  # noqa: PLC0415
+
+    def body() -> int:
+        hints = parse_request(text)
+        settings = load_settings().with_aws(region=region or hints.region, profile=profile)
+        settings = with_planton_flags(settings, planton_org, planton_env, context)
+        request = Request(service="", region=settings.aws.region, text=text)
         return run_diagnosis(settings, request, fmt)
 
     raise typer.Exit(guarded(body))
@@ -133,11 +194,21 @@ def lab_serve(
         list[str] | None,
         typer.Option(help="Make one operation fail: service:Operation[=AccessDenied|Throttling]."),
     ] = None,
+    planton: Annotated[
+        bool, typer.Option("--planton", help="Also serve a Planton Cloud stand-in (MCP over HTTP).")
+    ] = False,
+    planton_org: Annotated[
+        str, typer.Option("--planton-org", help="Organisation of the Planton stand-in.")
+    ] = "ecs-medic-lab",
 ) -> None:
     """Run the lab on loopback until interrupted; prints what to export."""
     from ecs_medic.labcli import serve  # noqa: PLC0415
 
-    raise typer.Exit(guarded(lambda: serve(scenarios, port=port, speed=speed, faults=fault or [])))
+    org = planton_org if planton else None
+    faults = fault or []
+    raise typer.Exit(
+        guarded(lambda: serve(scenarios, port=port, speed=speed, faults=faults, planton_org=org))
+    )
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from ecs_medic.aws.snapshot_network import (
     Vpc,
     VpcEndpoint,
 )
+from ecs_medic.context.expected import ExpectedSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +409,7 @@ class ServiceSnapshot:
     capacity: CapacityView = field(default_factory=CapacityView)
     gaps: tuple[Gap, ...] = ()
     collected_at: datetime | None = None
+    expected: ExpectedSpec | None = None  # the spec Planton deploys, when it manages the service
 
     @property
     def cluster_name(self) -> str:

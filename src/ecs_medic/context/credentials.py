@@ -5,10 +5,15 @@ Credentials stay inside the boto3 session held by the gateway; nothing here retu
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+import boto3
+
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
-from ecs_medic.aws.gateway import Gateway, GatewayError
+from ecs_medic.aws.gateway import ErrorKind, Gateway, GatewayError
 from ecs_medic.config import Settings
-from ecs_medic.errors import ContextError
+from ecs_medic.errors import AwsAccessError, ContextError
 
 NO_CREDENTIALS = (
     "No AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
@@ -35,3 +40,118 @@ def open_gateway(settings: Settings) -> tuple[Gateway, str]:
         timeout_s=settings.collect.call_timeout_s,
     )
     return gateway, region
+
+
+SESSION_SECONDS = 900  # the shortest AssumeRole allows: a diagnosis takes seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the run acts as (ARNs and ids only; never a key)."""
+
+    account_id: str
+    arn: str
+    role_arn: str | None
+
+
+def open_planton_gateway(
+    settings: Settings,
+    *,
+    account_id: str | None,
+    region: str | None,
+    role_arn: str | None,
+    run_id: str,
+) -> tuple[Gateway, str, Identity]:
+    """A gateway into the account Planton names, through its role when it has one.
+
+    Base credentials come from the standard chain; with a role they only call sts:AssumeRole.
+    The caller's account must equal Planton's, or nothing is read (ContextError, exit 2).
+    """
+    try:
+        base = make_session(settings.aws.profile)
+    except GatewayError as exc:
+        raise ContextError(f"AWS profile problem: {exc.message}") from exc
+    region = (
+        region or settings.aws.region or base.region_name
+    )  # the service lives where Planton says
+    if not region:
+        raise ContextError(NO_REGION)
+    if base.get_credentials() is None:
+        raise ContextError(NO_CREDENTIALS)
+    session = _assumed(base, settings, region, role_arn, run_id) if role_arn else base
+    gateway = DirectGateway(
+        session,
+        region,
+        endpoint_url=settings.aws.endpoint_url,
+        timeout_s=settings.collect.call_timeout_s,
+    )
+    identity = _identity(gateway, role_arn)
+    if account_id and identity.account_id != account_id:
+        raise ContextError(
+            f"Refusing to act: the AWS credentials are for account {identity.account_id} "
+            f"({identity.arn}) but Planton deploys this service to account {account_id}."
+        )
+    return gateway, region, identity
+
+
+def session_name(run_id: str) -> str:
+    """The RoleSessionName: names ecs-medic and the run, within STS's 64 allowed characters."""
+    cleaned = re.sub(r"[^\w+=,.@-]", "-", run_id)
+    return f"ecs-medic-{cleaned}"[:64]
+
+
+def _assumed(
+    base: boto3.Session, settings: Settings, region: str, role_arn: str, run_id: str
+) -> boto3.Session:
+    """A session on the role's temporary credentials (they stay in this object only)."""
+    sts = DirectGateway(base, region, endpoint_url=settings.aws.endpoint_url)
+    try:
+        answer = sts.call(
+            "sts",
+            "AssumeRole",
+            {
+                "RoleArn": role_arn,
+                "RoleSessionName": session_name(run_id),
+                "DurationSeconds": SESSION_SECONDS,
+            },
+        )
+    except GatewayError as exc:
+        raise ContextError(
+            f"Could not assume the role Planton names, {role_arn} ({exc.code}): check that "
+            "your AWS identity may assume it."
+        ) from exc
+    creds = answer["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+def _identity(gateway: Gateway, role_arn: str | None) -> Identity:
+    """sts:GetCallerIdentity through the gateway; rejected credentials are a context error."""
+    try:
+        answer = gateway.call("sts", "GetCallerIdentity", {})
+    except GatewayError as exc:
+        if exc.kind in (ErrorKind.NO_CREDENTIALS, ErrorKind.ACCESS_DENIED):
+            raise ContextError(f"AWS rejected the credentials ({exc.code}).") from exc
+        raise AwsAccessError(f"AWS call {exc.source} failed ({exc.code}): {exc.message}") from exc
+    return Identity(
+        account_id=str(answer.get("Account")), arn=str(answer.get("Arn")), role_arn=role_arn
+    )
+
+
+def credentials_env(gateway_session: boto3.Session) -> dict[str, str]:
+    """AWS_* variables for an MCP subprocess's environment (the only place keys may go)."""
+    frozen = gateway_session.get_credentials()
+    if frozen is None:
+        return {}
+    creds = frozen.get_frozen_credentials()
+    env = {
+        "AWS_ACCESS_KEY_ID": str(creds.access_key),
+        "AWS_SECRET_ACCESS_KEY": str(creds.secret_key),
+    }
+    if creds.token:
+        env["AWS_SESSION_TOKEN"] = creds.token
+    return env

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
 from ecs_medic.aws.snapshot import Gap, ServiceSnapshot
+from ecs_medic.context.expected import ExpectedSpec
 from ecs_medic.context.target import Target
 from ecs_medic.findings import Finding
-from ecs_medic.report.model import Report
+from ecs_medic.report.model import ContextInfo, Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,8 @@ class Request:
     service: str
     cluster: str | None = None
     region: str | None = None
+    environment: str | None = None  # a Planton environment hint (--planton-env, "in prod")
+    text: str | None = None  # a free-text request (`ecs-medic ask`), parsed by intake
 
 
 class InputState(TypedDict):
@@ -39,6 +42,8 @@ class DiagnosisState(TypedDict, total=False):
     request: Request
     started_at: float
     target: Target
+    context_info: ContextInfo  # where the target came from (Planton or local), with warnings
+    expected: ExpectedSpec | None  # Planton spec of the target, when Planton manages it
     snapshot: ServiceSnapshot
     findings: list[Finding]
     analyzer_errors: list[str]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from langgraph.runtime import Runtime
 
 from ecs_medic.aws.collector import Collector
@@ -13,4 +15,5 @@ def collect_evidence(state: DiagnosisState, runtime: Runtime[RunContext]) -> Dia
     """Fan out over the AWS sources; failed sources come back as gaps."""
     ctx = runtime.context
     snapshot = Collector(ctx.aws.gateway(), ctx.settings.collect).collect(state["target"])
+    snapshot = replace(snapshot, expected=state.get("expected"))  # Planton spec, for drift
     return {"snapshot": snapshot, "gaps": list(snapshot.gaps)}

@@ -24,7 +24,7 @@ def report(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisStat
                 region=target.region,
                 account_id=target.account_id,
             ),
-            context=ContextInfo(source="local"),
+            context=state.get("context_info") or ContextInfo(source="local"),
             findings=tuple(state.get("findings", ())),
             gaps=tuple(state.get("gaps", ())),
             stats=Stats(
