@@ -11,6 +11,7 @@ from ecs_medic.findings import Finding
 from . import (
     access,
     deployment,
+    drift,
     expected,
     image,
     image_host,
@@ -90,6 +91,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     quotas.autoscaling_suspended_or_failing,
     # 9. expected stops (Spot, maintenance) only while capacity is short
     expected.expected_stops,
+    *(drift.spec_drift, drift.stack_job_failed),  # Planton Cloud: the spec is the expected state
 )
 
 
