@@ -127,6 +127,7 @@ def worst(*severities: Severity) -> Severity:
 
 
 MAX_EVIDENCE = 5
+CONFIG_ONLY_CONFIDENCE = 0.7  # a defect read from configuration, with no AWS message to prove it
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,13 +263,13 @@ def signal_finding(
     confidence: float = 0.9,
     severity: Severity | None = None,
 ) -> Finding:
-    """A finding quoting the signal then the facts; severity by impact unless given."""
+    """A finding quoting the signal then the facts; inferred from configuration alone, less sure."""
     return make_finding(
         code,
         summary=summary,
         evidence=[*signal.evidence(snapshot), *facts],
         remediation=remediation,
         severity=severity or config_severity(snapshot, bool(signal)),
-        confidence=confidence,
+        confidence=confidence if signal else min(confidence, CONFIG_ONLY_CONFIDENCE),
         affected_tasks=len(signal.tasks),
     )
