@@ -1,0 +1,107 @@
+"""moto internals for IAM: the few AWS-managed policies the lab's accounts can attach.
+
+moto knows AWS-managed policies only when it loads all ~1,600 of them
+(MOTO_IAM_LOAD_MANAGED_POLICIES=true, slow at every account reset). The lab defines the ones
+ECS troubleshooting needs, with AWS's documents, in each lab account's IAM backend, so
+`iam.attach_role_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/...")` works the way
+it does on AWS - and a fix that attaches the managed policy heals. Re-check on a moto upgrade.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.backends import get_backend
+from moto.iam.models import AWSManagedPolicy
+
+_DATE = "2017-11-16T18:48:22+00:00"
+# name -> (path, document): AWS's documents, as of the policies' current default versions
+MANAGED: dict[str, tuple[str, dict[str, Any]]] = {
+    "AmazonECSTaskExecutionRolePolicy": (
+        "/service-role/",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:GetAuthorizationToken",
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+        },
+    ),
+    "AmazonEC2ContainerRegistryReadOnly": (
+        "/",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "ecr:GetAuthorizationToken",
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:GetRepositoryPolicy",
+                        "ecr:DescribeRepositories",
+                        "ecr:ListImages",
+                        "ecr:DescribeImages",
+                        "ecr:BatchGetImage",
+                        "ecr:GetLifecyclePolicy",
+                        "ecr:GetLifecyclePolicyPreview",
+                        "ecr:ListTagsForResource",
+                        "ecr:DescribeImageScanFindings",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+        },
+    ),
+    "CloudWatchLogsFullAccess": (
+        "/",
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}],
+        },
+    ),
+    "AmazonSSMReadOnlyAccess": (
+        "/",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["ssm:Describe*", "ssm:Get*", "ssm:List*"],
+                    "Resource": "*",
+                }
+            ],
+        },
+    ),
+}
+
+
+def managed_policy_arn(name: str) -> str:
+    """The ARN of one of the lab's AWS-managed policies."""
+    path, _ = MANAGED[name]
+    return f"arn:aws:iam::aws:policy{path}{name}"
+
+
+def define_managed_policies(account: str) -> None:
+    """Make the lab's AWS-managed policies attachable in an account (idempotent)."""
+    backend = get_backend("iam")[account]["global"]
+    for name, (path, document) in MANAGED.items():
+        data = {
+            "DefaultVersionId": "v1",
+            "Path": path,
+            "Document": document,
+            "CreateDate": _DATE,
+            "UpdateDate": _DATE,
+        }
+        policy = AWSManagedPolicy.from_data(name, account, "us-east-1", data)
+        backend.managed_policies.setdefault(policy.arn, policy)
