@@ -18,7 +18,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -74,9 +74,10 @@ class _Sessions:
 class PlantonServer:
     """A running stand-in. Start with `PlantonServer.start(store)`; stop with `stop()`."""
 
-    def __init__(self, store: PlantonStore, api_key: str) -> None:
+    def __init__(self, store: PlantonStore, api_key: str, without: Iterable[str] = ()) -> None:
         self.store = store
         self.api_key = api_key
+        self.tools = tuple(t for t in TOOLS if t.name not in set(without))
         self.calls: list[RecordedCall] = []
         self._sessions = _Sessions()
         self._mcp = self._build_mcp()
@@ -87,10 +88,18 @@ class PlantonServer:
 
     @classmethod
     def start(
-        cls, store: PlantonStore, *, api_key: str | None = None, port: int = 0
+        cls,
+        store: PlantonStore,
+        *,
+        api_key: str | None = None,
+        port: int = 0,
+        without: Iterable[str] = (),
     ) -> PlantonServer:
-        """Serve `store` on 127.0.0.1:`port` (0: any free port) until `stop()`."""
-        server = cls(store, api_key or new_api_key())
+        """Serve `store` on 127.0.0.1:`port` (0: any free port) until `stop()`.
+
+        `without` leaves tools out, as an older server would.
+        """
+        server = cls(store, api_key or new_api_key(), without)
         server._serve(port)
         return server
 
@@ -111,13 +120,13 @@ class PlantonServer:
 
     def _build_mcp(self) -> Server[Any, Any]:
         mcp: Server[Any, Any] = Server("planton-cloud-standin")
-        tools = {t.name: t for t in TOOLS}
+        tools = {t.name: t for t in self.tools}
 
         @mcp.list_tools()  # type: ignore[no-untyped-call, untyped-decorator]
         async def list_tools() -> list[types.Tool]:
             return [
                 types.Tool(name=t.name, description=t.description, inputSchema=t.input_schema)
-                for t in TOOLS
+                for t in self.tools
             ]
 
         async def call_tool(request: types.CallToolRequest) -> types.ServerResult:
