@@ -10,6 +10,7 @@ evaluator over the role's real policies (lab/iam_policy.py); every string is the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,16 @@ from typing import Any
 
 from ecs_medic.lab import inprocess
 from ecs_medic.lab.account_view import AccountView, RoleView
-from ecs_medic.lab.fate import PROVISIONING_S, Failure, LaunchContext
+from ecs_medic.lab.fate import (
+    CRASH_AFTER_S,
+    ESSENTIAL_EXITED,
+    PROVISIONING_S,
+    ContainerEnd,
+    Failure,
+    LaunchContext,
+    LogLine,
+    others_stopped,
+)
 from ecs_medic.lab.iam_policy import EXPLICIT_DENY, Decision, Request, evaluate_resource_policy
 from ecs_medic.lab.stages_network import Reach, i_o_timeout, pull_failure, reach
 
@@ -447,3 +457,62 @@ def _missing_group(  # noqa: PLR0917 - one container's whole logging context
     logs = inprocess.client(view.account, region, "logs")
     logs.create_log_group(logGroupName=group)  # what the awslogs driver does
     return None
+
+
+# --- roles ECS must assume, and the application's own AWS calls -------------------------
+
+ASSUME_ROLE = (
+    "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify "
+    "that the role being passed has the proper trust relationship and permissions and that "
+    "your IAM user has permissions to pass this role."
+)
+
+
+def check_roles_assumable(ctx: LaunchContext) -> Failure | None:
+    """The execution and task roles must exist and trust ecs-tasks (ROLE_TRUST_INVALID)."""
+    launch = Launch.of(ctx)
+    if launch is None:
+        return None
+    for key in ("executionRoleArn", "taskRoleArn"):
+        arn = launch.definition.get(key)
+        role = launch.view.role(arn) if arn else None
+        if arn and (role is None or "ecs-tasks.amazonaws.com" not in role.trusted):
+            message = ASSUME_ROLE.format(arn=arn)
+            failure = _init_failure(ctx, "ROLE_TRUST_INVALID", _first(launch), message)
+            event = f"(service {{service}}) failed to launch a task with (error {message})"
+            return dataclasses.replace(failure, after_s=PROVISIONING_S, event=event)
+    return None
+
+
+def _first(launch: Launch) -> str:
+    return str(next(launch.containers())["name"])
+
+
+def check_task_role_calls(ctx: LaunchContext) -> Failure | None:
+    """The application's start-up AWS calls run as the task role (TASK_ROLE_PERMISSION_DENIED)."""
+    launch = Launch.of(ctx)
+    if launch is None:
+        return None
+    arn = launch.definition.get("taskRoleArn")
+    role = launch.view.role(arn) if arn else None
+    for container in ctx.task_definition.containers:
+        for call in ctx.profile(container.name).aws_calls:
+            action, _, resource = call.partition(" ")
+            decision = launch.view.allowed(role, action, resource) if role else None
+            if decision is not None and decision.allowed:
+                continue
+            line = "NoCredentialsError: Unable to locate credentials"
+            if role and decision:
+                principal = launch.view.assumed(role)
+                line = f"AccessDenied: {not_authorized(principal, action, resource, decision)}"
+            return _app_exit(ctx, container.name, line)
+    return None
+
+
+def _app_exit(ctx: LaunchContext, container: str, line: str) -> Failure:
+    after = CRASH_AFTER_S + 1.0
+    return Failure(
+        "TASK_ROLE_PERMISSION_DENIED", False, after, "EssentialContainerExited",
+        ESSENTIAL_EXITED, others_stopped(ctx, container, ContainerEnd(1)),
+        (LogLine(after - 0.5, container, line),),
+    )  # fmt: skip
