@@ -11,6 +11,7 @@ from typing import Any
 TRANSPORTS = ("direct", "mcp")
 CONTEXTS = ("auto", "planton", "local")
 PLANTON_DEFAULT_URL = "https://mcp.planton.ai/"
+MCP_CALL_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,16 @@ class PlantonSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class McpSettings:
+    """Where the AWS MCP servers come from and how long to wait for them."""
+
+    config_file: Path | None = None  # ECS_MEDIC_MCP_CONFIG: {"mcpServers": {...}} overrides
+    servers_dir: Path | None = None  # ECS_MEDIC_MCP_DIR: where pinned servers are provisioned
+    start_timeout_s: float = 60.0
+    call_timeout_s: float = MCP_CALL_TIMEOUT_S
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """ecs-medic's own settings (`ECS_MEDIC_*`) plus the AWS ones it honours."""
 
@@ -63,6 +74,7 @@ class Settings:
     checkpoint_db: Path | None = None  # None: <state_dir>/checkpoints.sqlite
     collect: CollectSettings = field(default_factory=CollectSettings)
     planton: PlantonSettings = field(default_factory=PlantonSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -102,7 +114,34 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         state_dir=default_state_dir(env),
         checkpoint_db=Path(checkpoint).expanduser() if checkpoint else None,
         planton=load_planton_settings(env),
+        mcp=load_mcp_settings(env),
     )
+
+
+def load_mcp_settings(env: Mapping[str, str]) -> McpSettings:
+    """MCP server settings from `ECS_MEDIC_MCP_*`."""
+    config, servers = env.get("ECS_MEDIC_MCP_CONFIG"), env.get("ECS_MEDIC_MCP_DIR")
+    timeout = env.get("ECS_MEDIC_MCP_TIMEOUT")  # per tool call; a server start gets 60 s
+    return McpSettings(
+        config_file=Path(config).expanduser() if config else None,
+        servers_dir=Path(servers).expanduser() if servers else None,
+        call_timeout_s=_seconds("ECS_MEDIC_MCP_TIMEOUT", timeout) or MCP_CALL_TIMEOUT_S,
+    )
+
+
+def _seconds(name: str, value: str | None) -> float | None:
+    """A positive number of seconds from an environment variable; a clear error otherwise."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        from ecs_medic.errors import ContextError  # noqa: PLC0415 - config stays import-light
+
+        raise ContextError(f"{name} must be a positive number of seconds, not '{value}'.")
+    return seconds
 
 
 def load_planton_settings(env: Mapping[str, str]) -> PlantonSettings:
