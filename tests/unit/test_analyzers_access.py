@@ -311,3 +311,14 @@ def test_logs_without_denials_are_no_task_role_finding():
     assert [] == task_role_permission_denied(
         snapshot(log_events=(log(running, "GET /healthz 200"),))
     )
+
+
+def test_ecr_registry_auth_denial_is_not_a_secret_denial():
+    """'unable to retrieve ecr registry auth ... AccessDenied' shares the prefix but is ECR auth."""
+    reason = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+        "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 "
+        f"time(s): AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/ledger-exec/1 "
+        "is not authorized to perform: ecr:GetAuthorizationToken"
+    )
+    assert ["IMAGE_PULL_AUTH"] == [f.code for f in analyze(broken(reason)).findings]

@@ -230,3 +230,14 @@ def test_healthy_service_has_no_image_finding():
         + host_disk_full(snap)
     )
     assert [] == found
+
+
+def test_layer_store_403_is_s3_layers_not_registry_auth():
+    """A 403 from the S3 layer bucket is ECR_LAYER_S3_UNREACHABLE only."""
+    reason = (
+        "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: "
+        "httpReaderSeeker: failed open: unexpected status code "
+        "https://prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com/: 403 Forbidden"
+    )
+    snap = failing(snapshot(stopped_tasks=(pull_task(1, reason),)))
+    assert ["ECR_LAYER_S3_UNREACHABLE"] == [f.code for f in analyze(snap).findings]

@@ -132,3 +132,19 @@ def test_more_affected_tasks_win_between_equally_sure_causes():
     assert ["ESSENTIAL_CONTAINER_EXIT", "TG_HEALTHCHECK_FAILING"] == [
         f.code for f in analyze(snap).findings
     ]
+
+
+def test_breaker_links_to_the_root_of_a_chain():
+    """Breaker -> app exit -> task role: both symptoms point at the task role."""
+    ranked = rank(
+        [
+            finding("CIRCUIT_BREAKER_ROLLBACK"),
+            finding("ESSENTIAL_CONTAINER_EXIT", Severity.CRITICAL, 0.9),
+            finding("TASK_ROLE_PERMISSION_DENIED", Severity.CRITICAL, 0.75),
+        ]
+    )
+    assert [
+        ("TASK_ROLE_PERMISSION_DENIED", None),
+        ("ESSENTIAL_CONTAINER_EXIT", "TASK_ROLE_PERMISSION_DENIED"),
+        ("CIRCUIT_BREAKER_ROLLBACK", "TASK_ROLE_PERMISSION_DENIED"),
+    ] == [(f.code, f.caused_by) for f in ranked]

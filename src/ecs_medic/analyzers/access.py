@@ -32,6 +32,7 @@ SECRET_FETCH = (
     "unable to pull secrets or registry auth",
 )
 DENIED = ("accessdenied", "not authorized to perform", "access denied")
+ECR_AUTH = ("ecr registry auth",)  # the same prefix, but the ECR token: IMAGE_PULL_AUTH
 KMS = ("access to kms is not allowed", "kms:decrypt", "kmsaccessdenied", "kms key")
 SECRET_MISSING = (
     "can't retrieve the secret",
@@ -80,7 +81,9 @@ def _registry_credentials(snapshot: ServiceSnapshot) -> set[str]:
 
 def _ambiguous_fetch(snapshot: ServiceSnapshot) -> Signal:
     """Secret-fetch failures whose (truncated) text names no cause and no timeout."""
-    return find_signal(snapshot, SECRET_FETCH, (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY))
+    return find_signal(
+        snapshot, SECRET_FETCH, (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY, *ECR_AUTH)
+    )
 
 
 def _execution_role(snapshot: ServiceSnapshot) -> str:
@@ -91,7 +94,7 @@ def _execution_role(snapshot: ServiceSnapshot) -> str:
 
 def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     """SECRETS_FETCH_DENIED: the execution role may not read a referenced secret or parameter."""
-    explicit = find_signal(snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING))
+    explicit = find_signal(snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING, *ECR_AUTH))
     explicit = Signal(tuple(h for h in explicit.tasks if _says_denied(h.detail)))
     denied = _denied(snapshot, SECRET_ACTIONS, _registry_credentials(snapshot))
     signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))

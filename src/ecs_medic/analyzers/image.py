@@ -139,6 +139,8 @@ PULL_DENIED = (
     "authentication required",
 )
 REGISTRY_SECRET = ("unable to pull secrets or registry auth",)
+# A 403 from the S3 layer store is ECR_LAYER_S3_UNREACHABLE, not a registry permission.
+LAYER_STORE = ("httpreaderseeker", "starport-layer-bucket")
 ECR_ACTIONS = (
     "ecr:GetAuthorizationToken",
     "ecr:BatchGetImage",
@@ -146,13 +148,14 @@ ECR_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
 )
 ECR_HOST = ".dkr.ecr."
+ECR_WORDS = ("ecr registry auth", ECR_HOST, "ecr:")
 IAM_SIMULATE = "iam:SimulatePrincipalPolicy"
 
 
 def image_pull_auth(snapshot: ServiceSnapshot) -> list[Finding]:
     """IMAGE_PULL_AUTH: ECR refuses the pull because the puller role lacks permission."""
-    signal = find_signal(snapshot, PULL_DENIED)
-    hits = tuple(h for h in signal.tasks if _is_ecr(_hit_image(snapshot, h)))
+    signal = find_signal(snapshot, PULL_DENIED, LAYER_STORE)
+    hits = tuple(h for h in signal.tasks if _ecr_hit(snapshot, h))
     signal = Signal(hits, tuple(e for e in signal.events if ECR_HOST in e.message.lower()))
     denied = [d for d in snapshot.access.decisions if d.action in ECR_ACTIONS and not d.allowed]
     if not signal and not (denied and short_of_capacity(snapshot)):
@@ -184,8 +187,8 @@ def image_pull_auth(snapshot: ServiceSnapshot) -> list[Finding]:
 
 def private_registry_creds(snapshot: ServiceSnapshot) -> list[Finding]:
     """PRIVATE_REGISTRY_CREDS: a non-ECR registry refuses the pull, or its credentials fail."""
-    denied = find_signal(snapshot, PULL_DENIED)
-    hits = [h for h in denied.tasks if (image := _hit_image(snapshot, h)) and not _is_ecr(image)]
+    denied = find_signal(snapshot, PULL_DENIED, LAYER_STORE)
+    hits = [h for h in denied.tasks if not _ecr_hit(snapshot, h)]
     creds = _credential_containers(snapshot)
     broken = _broken_credentials(snapshot, creds)
     secret_errors = find_signal(snapshot, REGISTRY_SECRET).tasks if broken else ()
@@ -216,6 +219,11 @@ def _hit_image(snapshot: ServiceSnapshot, hit: TaskHit) -> str | None:
     spec = definition.container(hit.container) if hit.container else None
     images = [spec.image] if spec else [c.image for c in definition.containers]
     return next((i for i in images if not _is_ecr(i)), images[0] if images else None)
+
+
+def _ecr_hit(snapshot: ServiceSnapshot, hit: TaskHit) -> bool:
+    """Tell whether the failed pull was from ECR: the message says so, or the image is in ECR."""
+    return contains_any(hit.detail, ECR_WORDS) or _is_ecr(_hit_image(snapshot, hit))
 
 
 def _is_ecr(image: str | None) -> bool:

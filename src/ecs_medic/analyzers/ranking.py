@@ -121,7 +121,23 @@ def _key(finding: Finding, causes: set[str]) -> tuple[int, int, float, int, str]
 def _link(findings: list[Finding]) -> list[Finding]:
     """Set `caused_by` on explained symptoms; a cause is at least as severe as its symptoms."""
     linked = [_with_cause(f, findings) for f in findings]
-    return [_escalated(f, linked) for f in linked]
+    by_code = {f.code: f for f in linked}
+    rooted = [_rooted(f, by_code) for f in linked]
+    return [_escalated(f, rooted) for f in rooted]
+
+
+def _rooted(finding: Finding, by_code: dict[str, Finding]) -> Finding:
+    """Point `caused_by` at the chain's root: breaker -> app exit -> task role gives the role."""
+    seen = {finding.code}
+    cause = finding.caused_by
+    while cause and cause not in seen and (parent := by_code.get(cause)) and parent.caused_by:
+        seen.add(cause)
+        cause = parent.caused_by
+    return (
+        finding
+        if cause == finding.caused_by or cause in seen
+        else replace(finding, caused_by=cause)
+    )
 
 
 def _with_cause(finding: Finding, findings: list[Finding]) -> Finding:
