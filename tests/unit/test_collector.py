@@ -1,178 +1,189 @@
-"""Collecting a snapshot through a gateway: parsing, gaps, and what is fetched."""
+"""Collecting a snapshot through a gateway: the service, tasks, logs, images, gaps and cost."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from collections import Counter
 
 import pytest
-from fake_gateway import FakeGateway, denied
+from fake_account import (
+    IMAGE,
+    TARGET,
+    TD,
+    TD_PREVIOUS,
+    account,
+    not_found,
+    server_error,
+)
+from fake_gateway import denied
 
 from ecs_medic.aws.collector import Collector
-from ecs_medic.aws.gateway import ErrorKind, GatewayError
-from ecs_medic.context.target import Target
 from ecs_medic.errors import AwsAccessError
-
-REGION = "eu-west-1"
-ACCOUNT = "210987654321"
-CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/payments"
-SERVICE = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/payments/ledger-api"
-TD = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/ledger-api:7"
-TG = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/ledger/0123456789abcdef"
-IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ledger:2.0.1"
-TARGET = Target("ledger-api", SERVICE, CLUSTER, REGION, ACCOUNT)
-
-
-def task(task_id: str, status: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/payments/{task_id}",
-        "taskDefinitionArn": TD,
-        "lastStatus": status,
-        "desiredStatus": status,
-        "group": "service:ledger-api",
-        "containers": [{"name": "app", "exitCode": extra.pop("exit_code", None)}],
-        **extra,
-    }
-
-
-def account() -> FakeGateway:
-    """One failing service behind a target group, one OOM-killed task, logs."""
-    stopped = task(
-        "aaa111",
-        "STOPPED",
-        stopCode="EssentialContainerExited",
-        stoppedReason="Essential container in task exited",
-        stoppedAt=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
-        exit_code=137,
-    )
-
-    def list_tasks(params: dict[str, Any]) -> dict[str, Any]:
-        assert params["serviceName"] == "ledger-api"
-        arn = (
-            stopped["taskArn"]
-            if params["desiredStatus"] == "STOPPED"
-            else task("bbb222", "RUNNING")["taskArn"]
-        )
-        return {"taskArns": [arn]}
-
-    def describe_tasks(params: dict[str, Any]) -> dict[str, Any]:
-        known = {t["taskArn"]: t for t in (stopped, task("bbb222", "RUNNING"))}
-        return {"tasks": [known[a] for a in params["tasks"]]}
-
-    return FakeGateway(
-        {
-            ("ecs", "DescribeServices"): {
-                "services": [
-                    {
-                        "serviceName": "ledger-api",
-                        "serviceArn": SERVICE,
-                        "clusterArn": CLUSTER,
-                        "status": "ACTIVE",
-                        "desiredCount": 2,
-                        "runningCount": 1,
-                        "pendingCount": 0,
-                        "taskDefinition": TD,
-                        "loadBalancers": [
-                            {"targetGroupArn": TG, "containerName": "app", "containerPort": 9000}
-                        ],
-                        "deployments": [
-                            {"id": "ecs-svc/1", "status": "PRIMARY", "taskDefinition": TD}
-                        ],
-                        "events": [
-                            {"id": "e1", "createdAt": "2026-11-26T10:00:00Z", "message": "hello"}
-                        ],
-                    }
-                ]
-            },
-            ("ecs", "ListTasks"): list_tasks,
-            ("ecs", "DescribeTasks"): describe_tasks,
-            ("ecs", "DescribeTaskDefinition"): {
-                "taskDefinition": {
-                    "taskDefinitionArn": TD,
-                    "family": "ledger-api",
-                    "revision": 7,
-                    "memory": "512",
-                    "containerDefinitions": [
-                        {
-                            "name": "app",
-                            "image": IMAGE,
-                            "environment": [{"name": "DB_PASSWORD", "value": "hunter2"}],
-                            "logConfiguration": {
-                                "logDriver": "awslogs",
-                                "options": {
-                                    "awslogs-group": "/svc/ledger",
-                                    "awslogs-stream-prefix": "svc",
-                                },
-                            },
-                        }
-                    ],
-                }
-            },
-            ("elbv2", "DescribeTargetGroups"): {
-                "TargetGroups": [{"TargetGroupArn": TG, "TargetGroupName": "ledger"}]
-            },
-            ("elbv2", "DescribeTargetHealth"): denied("elbv2", "DescribeTargetHealth"),
-            ("ecr", "DescribeImages"): GatewayError(
-                "ecr:DescribeImages", ErrorKind.NOT_FOUND, "ImageNotFoundException", "not found"
-            ),
-            ("logs", "GetLogEvents"): {
-                "events": [{"timestamp": 1764151200000, "message": "heap at 98%\n"}]
-            },
-        }
-    )
 
 
 def test_denied_source_becomes_a_gap_and_the_rest_is_collected():
     """AccessDenied on target health is recorded; tasks and logs still arrive."""
-    snapshot = Collector(account()).collect(TARGET)
+    gateway = account(**{"elbv2:DescribeTargetHealth": denied("elbv2", "DescribeTargetHealth")})
+    snapshot = Collector(gateway).collect(TARGET)
     assert [("elbv2:DescribeTargetHealth", "AccessDenied")] == [
         (g.source, g.reason) for g in snapshot.gaps
     ]
-    assert len(snapshot.stopped_tasks) == 1
-    assert snapshot.stopped_tasks[0].containers[0].exit_code == 137
+    assert 137 == snapshot.stopped_tasks[0].containers[0].exit_code
+    assert [("svc/app/aaa111", "heap at 98%"), ("svc/envoy/aaa111", "heap at 98%")] == sorted(
+        (e.log_stream, e.message) for e in snapshot.logs_for_task("aaa111")
+    )
 
 
-def test_logs_are_read_from_the_failed_tasks_awslogs_stream():
-    """The stream is <prefix>/<container>/<task id>, newest events, no trailing newline."""
+def test_logs_are_read_from_the_failed_tasks_awslogs_streams():
+    """One stream per awslogs container of the failed task: <prefix>/<container>/<task id>."""
     gateway = account()
+    Collector(gateway).collect(TARGET)
+    streams = [p["logStreamName"] for _, op, p in gateway.calls if op == "GetLogEvents"]
+    assert ["svc/app/aaa111", "svc/envoy/aaa111"] == sorted(streams)
+
+
+def test_missing_log_stream_is_not_a_gap():
+    """A task that never started has no stream; ResourceNotFound is not a failed source."""
+    gateway = account(
+        **{"logs:GetLogEvents": not_found("logs", "GetLogEvents", "ResourceNotFoundException")}
+    )
     snapshot = Collector(gateway).collect(TARGET)
-    log_calls = [p for s, op, p in gateway.calls if op == "GetLogEvents"]
-    assert [
-        {
-            "logGroupName": "/svc/ledger",
-            "logStreamName": "svc/app/aaa111",
-            "startFromHead": False,
-            "limit": 50,
-        }
-    ] == log_calls
-    assert ["heap at 98%"] == [e.message for e in snapshot.logs_for_task("aaa111")]
+    assert ((), ()) == (snapshot.gaps, snapshot.log_events)
 
 
-def test_missing_ecr_image_is_evidence_not_a_gap():
-    """ImageNotFoundException marks the image missing; it is not a failed source."""
+def test_previous_revision_is_collected_for_comparison():
+    """Revision 6 is read next to revision 7, the last good candidate."""
     snapshot = Collector(account()).collect(TARGET)
-    assert [(IMAGE, False, "ImageNotFoundException")] == [
-        (i.image, i.exists, i.error_code) for i in snapshot.images
+    assert [TD, TD_PREVIOUS] == [td.arn for td in snapshot.task_definitions]
+
+
+def test_missing_previous_revision_is_neither_a_definition_nor_a_gap():
+    """DescribeTaskDefinition's ClientException for a deleted revision is an answer."""
+    gateway = account()
+    answer = gateway.answers["ecs", "DescribeTaskDefinition"]
+    assert callable(answer)
+    gateway.answers["ecs", "DescribeTaskDefinition"] = lambda p: (
+        answer(p) if p["taskDefinition"] == TD else answer({"taskDefinition": "gone"})
+    )
+    snapshot = Collector(gateway).collect(TARGET)
+    assert ([TD], ()) == ([td.arn for td in snapshot.task_definitions], snapshot.gaps)
+
+
+def test_missing_ecr_tag_is_evidence_not_a_gap():
+    """A BatchGetImage failure ImageNotFound marks the image missing; no gap."""
+    gateway = account(
+        **{
+            "ecr:BatchGetImage": {
+                "images": [],
+                "failures": [
+                    {
+                        "imageId": {"imageTag": "2.0.1"},
+                        "failureCode": "ImageNotFound",
+                        "failureReason": "Requested image not found",
+                    }
+                ],
+            }
+        }
+    )
+    snapshot = Collector(gateway).collect(TARGET)
+    assert [(IMAGE, False, "ImageNotFoundException", "ecr:BatchGetImage")] == [
+        (i.image, i.exists, i.error_code, i.source) for i in snapshot.images
+    ]
+    assert () == snapshot.gaps
+
+
+def test_missing_repository_is_evidence_not_a_gap():
+    """RepositoryNotFoundException marks every image of the repository missing."""
+    error = not_found("ecr", "BatchGetImage", "RepositoryNotFoundException")
+    snapshot = Collector(account(**{"ecr:BatchGetImage": error})).collect(TARGET)
+    assert [(False, "RepositoryNotFoundException")] == [
+        (i.exists, i.error_code) for i in snapshot.images
+    ]
+    assert () == snapshot.gaps
+
+
+def test_unreadable_registry_is_a_gap_not_a_missing_image():
+    """A denied BatchGetImage leaves the image unchecked rather than reported missing."""
+    snapshot = Collector(account(**{"ecr:BatchGetImage": denied("ecr", "BatchGetImage")})).collect(
+        TARGET
+    )
+    assert ((), ["ecr:BatchGetImage"]) == (snapshot.images, [g.source for g in snapshot.gaps])
+
+
+def test_image_index_platforms_are_kept_without_attestations():
+    """An OCI index's platforms become the manifest; unknown/unknown entries are dropped."""
+    snapshot = Collector(account()).collect(TARGET)
+    assert [(IMAGE, ("linux/arm64",))] == [
+        (m.image, m.platforms) for m in snapshot.access.manifests
     ]
 
 
-def test_environment_values_never_enter_the_snapshot():
-    """Only environment variable names are kept from a task definition."""
-    snapshot = Collector(account()).collect(TARGET)
+def test_environment_and_secret_values_never_enter_the_snapshot():
+    """Only names are kept, and no call that returns a value is made."""
+    gateway = account()
+    snapshot = Collector(gateway).collect(TARGET)
+    operations = {op for _, op, _ in gateway.calls}
     assert "hunter2" not in repr(snapshot)
-    assert snapshot.task_definitions[0].containers[0].environment_names == ("DB_PASSWORD",)
+    assert set() == operations & {"GetSecretValue", "GetParameters", "GetParameter"}
+    assert not any("WithDecryption" in p for _, _, p in gateway.calls)
 
 
 def test_unreadable_service_is_an_access_error():
     """Without the service itself there is nothing to diagnose: exit 3."""
-    gateway = account()
-    gateway.answers["ecs", "DescribeServices"] = denied("ecs", "DescribeServices")
+    gateway = account(**{"ecs:DescribeServices": denied("ecs", "DescribeServices")})
     with pytest.raises(AwsAccessError, match="ecs:DescribeServices"):
         Collector(gateway).collect(TARGET)
 
 
-def test_one_service_costs_a_bounded_number_of_calls():
-    """Service, 2 task lists, 1 task definition, 1 TG, 1 health, 1 describe, 1 image, 1 log."""
+def test_operations_moto_lacks_become_gaps():
+    """HTTP 500 for SimulatePrincipalPolicy and ListServiceDeployments: gaps, no crash."""
+    gateway = account(
+        **{
+            "iam:SimulatePrincipalPolicy": server_error("iam", "SimulatePrincipalPolicy"),
+            "ecs:ListServiceDeployments": server_error("ecs", "ListServiceDeployments"),
+        }
+    )
+    snapshot = Collector(gateway).collect(TARGET)
+    assert ["ecs:ListServiceDeployments", "iam:SimulatePrincipalPolicy"] == sorted(
+        g.source for g in snapshot.gaps
+    )
+    assert ((), ()) == (snapshot.access.decisions, snapshot.capacity.circuit_breakers)
+
+
+def test_one_fargate_service_costs_these_calls():
+    """Every source once, batched; nothing for EC2 capacity or autoscaling without a target."""
     gateway = account()
     Collector(gateway).collect(TARGET)
-    assert gateway.api_calls == 9
+    assert {
+        "application-autoscaling:DescribeScalableTargets": 1,
+        "cloudwatch:GetMetricData": 1,
+        "ec2:DescribeInternetGateways": 1,
+        "ec2:DescribeNatGateways": 1,
+        "ec2:DescribeNetworkAcls": 1,
+        "ec2:DescribeRouteTables": 1,
+        "ec2:DescribeSecurityGroups": 1,
+        "ec2:DescribeSubnets": 2,  # task subnets, then the load balancer's
+        "ec2:DescribeVpcAttribute": 2,
+        "ec2:DescribeVpcEndpoints": 1,
+        "ec2:DescribeVpcs": 1,
+        "ecr:BatchGetImage": 1,
+        "ecs:DescribeClusters": 1,
+        "ecs:DescribeServiceDeployments": 1,
+        "ecs:DescribeServices": 1,
+        "ecs:DescribeTaskDefinition": 2,  # current and previous revision
+        "ecs:DescribeTasks": 1,
+        "ecs:ListServiceDeployments": 1,
+        "ecs:ListTasks": 2,
+        "elbv2:DescribeListeners": 1,
+        "elbv2:DescribeLoadBalancers": 1,
+        "elbv2:DescribeRules": 1,
+        "elbv2:DescribeTargetGroups": 1,
+        "elbv2:DescribeTargetHealth": 1,
+        "iam:GetRole": 3,  # execution, task, service-linked
+        "iam:ListAttachedRolePolicies": 3,
+        "iam:ListRolePolicies": 3,
+        "iam:SimulatePrincipalPolicy": 1,
+        "logs:DescribeLogGroups": 1,
+        "logs:GetLogEvents": 2,
+        "secretsmanager:DescribeSecret": 2,  # one per secret, not per reference
+        "ssm:DescribeParameters": 1,
+    } == dict(Counter(f"{s}:{op}" for s, op, _ in gateway.calls))

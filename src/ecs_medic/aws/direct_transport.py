@@ -17,6 +17,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 from botocore.session import Session as BotocoreSession
 
 from ecs_medic.aws.gateway import ErrorKind, GatewayError, source_name
@@ -105,6 +106,8 @@ class DirectGateway:
             ) from exc
         except BotoCoreError as exc:
             raise GatewayError(source, ErrorKind.ERROR, type(exc).__name__, str(exc)) from exc
+        except ResponseParserError as exc:  # e.g. an HTML 500 page where XML was expected
+            raise GatewayError(source, ErrorKind.ERROR, "UnparsableResponse", str(exc)) from exc
         response.pop("ResponseMetadata", None)
         return response
 

@@ -316,6 +316,7 @@ class ImageCheck:
     exists: bool
     error_code: str | None = None  # ImageNotFoundException | RepositoryNotFoundException
     digest: str | None = None
+    source: str = "ecr:BatchGetImage"  # the ECR operation that answered
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ class Cluster:
     pending_tasks: int = 0
     capacity_providers: tuple[str, ...] = ()
     default_strategy: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()  # e.g. ("containerInsights", "enabled")
 
 
 @dataclass(frozen=True, slots=True)
