@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 
-from ecs_medic.config import Settings, load_settings
-from ecs_medic.errors import ExitCode, MedicError
+from ecs_medic.config import TRANSPORTS, Settings, load_settings
+from ecs_medic.errors import ContextError, ExitCode, MedicError
 from ecs_medic.graph.state import Request
 from ecs_medic.report.model import Report
 from ecs_medic.report.render import render
@@ -104,6 +105,14 @@ def run_diagnosis(settings: Settings, request: Request, fmt: OutputFormat) -> in
     return emit(diagnose(settings, request), fmt)
 
 
+def with_transport(settings: Settings, transport: str | None) -> Settings:
+    """Settings with the chosen evidence transport (the flag wins); unknown ones exit 2."""
+    chosen = transport or settings.transport
+    if chosen not in TRANSPORTS:
+        raise ContextError(f"unknown transport '{chosen}': use {' or '.join(TRANSPORTS)}.")
+    return replace(settings, transport=chosen)
+
+
 @app.command("diagnose")
 def diagnose_command(
     service: Annotated[str, typer.Argument(help="Service name or ARN.")],
@@ -113,7 +122,10 @@ def diagnose_command(
     region: Annotated[str | None, typer.Option(help="AWS region (default: AWS_REGION).")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile (default: AWS_PROFILE).")] = None,
     transport: Annotated[
-        str | None, typer.Option(help="direct (boto3); env ECS_MEDIC_TRANSPORT.")
+        str | None,
+        typer.Option(
+            help="mcp (the AWS MCP servers; default) or direct (boto3); env ECS_MEDIC_TRANSPORT."
+        ),
     ] = None,
     planton_org: PlantonOrgOption = None,
     planton_env: PlantonEnvOption = None,
@@ -124,9 +136,7 @@ def diagnose_command(
 
     def body() -> int:
         settings = load_settings().with_aws(region=region, profile=profile)
-        chosen = transport or settings.transport
-        if chosen != "direct":
-            fail(f"transport '{chosen}' is not available yet; use --transport direct.", 2)
+        settings = with_transport(settings, transport)
         settings = with_planton_flags(settings, planton_org, planton_env, context)
         request = Request(
             service=service,
@@ -137,6 +147,50 @@ def diagnose_command(
         return run_diagnosis(settings, request, fmt)
 
     raise typer.Exit(guarded(body))
+
+
+@app.command("fix")
+def fix_command(
+    service: Annotated[str, typer.Argument(help="Service name or ARN.")],
+    cluster: Annotated[str | None, typer.Option(help="Cluster name or ARN.")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region (default: AWS_REGION).")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile (default: AWS_PROFILE).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Approve every planned action.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Stop after the plan.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for recovery.")] = 300.0,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Diagnose, propose a fix with a diff, apply it after approval, verify, roll back if needed."""
+    from ecs_medic.fixcli import run_fix  # noqa: PLC0415
+    from ecs_medic.remedies.outcome import FixOptions  # noqa: PLC0415
+
+    def body() -> int:
+        settings = load_settings().with_aws(region=region, profile=profile)
+        request = Request(service=service, cluster=cluster, region=settings.aws.region)
+        options = FixOptions(dry_run=dry_run, auto_approve=yes, timeout_s=timeout)
+        return run_fix(settings, request, options, fmt.value)
+
+    raise typer.Exit(guarded(body))
+
+
+@app.command("resume")
+def resume_command(
+    thread_id: Annotated[str, typer.Argument(help="The thread id `fix` printed.")],
+    approve: Annotated[
+        bool | None, typer.Option("--approve/--reject", help="Answer the approval question.")
+    ] = None,
+    actions: Annotated[str, typer.Option(help="Approve only these action ids, e.g. a1,a3.")] = "",
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Continue a `fix` that is waiting for approval, from any process."""
+    from ecs_medic.fixcli import run_resume  # noqa: PLC0415
+
+    if approve is None:
+        fail("say --approve or --reject.", ExitCode.USAGE)
+    chosen = [a.strip() for a in actions.split(",") if a.strip()]
+    raise typer.Exit(
+        guarded(lambda: run_resume(load_settings(), thread_id, approve, chosen, fmt.value))
+    )
 
 
 @app.command("ask")

@@ -72,6 +72,7 @@ class Settings:
     transport: str = "direct"
     state_dir: Path = Path(".ecs-medic")
     checkpoint_db: Path | None = None  # None: <state_dir>/checkpoints.sqlite
+    checkpoint_dsn: str | None = None  # postgresql://... : checkpoints in Postgres instead
     collect: CollectSettings = field(default_factory=CollectSettings)
     planton: PlantonSettings = field(default_factory=PlantonSettings)
     mcp: McpSettings = field(default_factory=McpSettings)
@@ -113,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         transport=env.get("ECS_MEDIC_TRANSPORT", "direct"),
         state_dir=default_state_dir(env),
         checkpoint_db=Path(checkpoint).expanduser() if checkpoint else None,
+        checkpoint_dsn=env.get("ECS_MEDIC_CHECKPOINT_DSN") or None,
         planton=load_planton_settings(env),
         mcp=load_mcp_settings(env),
     )

@@ -10,13 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ecs_medic import findings
 from ecs_medic.aws import snapshot, snapshot_access, snapshot_capacity, snapshot_network
+from ecs_medic.config import Settings
 from ecs_medic.context import target
+from ecs_medic.errors import ContextError
 from ecs_medic.graph import state
+from ecs_medic.remedies import outcome, plan, verify
 from ecs_medic.report import model
 
 _STATE_MODULES: tuple[ModuleType, ...] = (
@@ -28,6 +32,9 @@ _STATE_MODULES: tuple[ModuleType, ...] = (
     target,
     state,
     model,
+    outcome,
+    plan,
+    verify,
 )
 
 
@@ -46,6 +53,34 @@ def _own_types(modules: tuple[ModuleType, ...]) -> list[tuple[str, str]]:
 def serializer() -> JsonPlusSerializer:
     """A serializer that loads ecs-medic's own state types and nothing unexpected."""
     return JsonPlusSerializer(allowed_msgpack_modules=_own_types(_STATE_MODULES))
+
+
+@contextmanager
+def checkpointer_for(settings: Settings) -> Iterator[BaseCheckpointSaver[str]]:
+    """Postgres when ECS_MEDIC_CHECKPOINT_DSN is set, else SQLite in the state directory."""
+    if settings.checkpoint_dsn:
+        with postgres_checkpointer(settings.checkpoint_dsn) as saver:
+            yield saver
+    else:
+        with sqlite_checkpointer(settings.checkpoint_path) as sqlite_saver:
+            yield sqlite_saver
+
+
+@contextmanager
+def postgres_checkpointer(dsn: str) -> Iterator[BaseCheckpointSaver[str]]:
+    """A PostgresSaver on `dsn`, its tables created on first use; a clear error if unreachable."""
+    from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415 - optional backend
+    from psycopg import Connection, OperationalError  # noqa: PLC0415
+    from psycopg.rows import dict_row  # noqa: PLC0415
+
+    try:
+        conn = Connection.connect(dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    except OperationalError as exc:
+        raise ContextError(f"Cannot reach the Postgres checkpointer: {str(exc).strip()}") from exc
+    with conn:
+        saver = PostgresSaver(conn, serde=serializer())
+        saver.setup()
+        yield saver
 
 
 @contextmanager

@@ -38,6 +38,11 @@ class AwsConnector:
         self.gateway()
         return self._region
 
+    def write_gateway(self) -> Gateway:
+        """A separate gateway for the apply step only, opened after approval (boto3 for now)."""
+        gateway, _ = open_gateway(self.settings)
+        return gateway
+
     @property
     def api_calls(self) -> int:
         """Calls made so far by this run's gateway (0 before it opens)."""
@@ -55,3 +60,4 @@ class RunContext:
 
     settings: Settings
     aws: AwsConnector
+    thread_id: str = ""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Annotated, TypedDict
+from datetime import datetime
+from typing import Annotated, NotRequired, TypedDict
 
 from ecs_medic.aws.snapshot import Gap, ServiceSnapshot
 from ecs_medic.context.expected import ExpectedSpec
 from ecs_medic.context.target import Target
 from ecs_medic.findings import Finding
+from ecs_medic.remedies.outcome import ActionOutcome, Approval, FixOptions
+from ecs_medic.remedies.plan import RemediationPlan
+from ecs_medic.remedies.verify import Verification
 from ecs_medic.report.model import ContextInfo, Report
 
 
@@ -28,6 +32,7 @@ class InputState(TypedDict):
     """What a run starts from."""
 
     request: Request
+    fix: NotRequired[FixOptions]  # present for `ecs-medic fix`
 
 
 class OutputState(TypedDict, total=False):
@@ -48,4 +53,12 @@ class DiagnosisState(TypedDict, total=False):
     findings: list[Finding]
     analyzer_errors: list[str]
     gaps: Annotated[list[Gap], operator.add]
+    fix: FixOptions
+    plan: RemediationPlan
+    approval: Approval
+    outcomes: list[ActionOutcome]
+    applied_at: datetime | None  # the service's own clock just before the change
+    verification: Verification
+    rollback_verification: Verification
+    remediation_status: str
     report: Report

@@ -102,6 +102,7 @@ class LabServer:
         self._server: BaseWSGIServer | None = None
         self.account = account
         self.faults: list[Fault] = []  # read by every request; see lab/faults.py
+        self.requests: list[tuple[str, str]] = []  # (service, operation) of every request
         self._thread: threading.Thread | None = None
 
     def start(self, host: str, port: int) -> int:
@@ -110,7 +111,7 @@ class LabServer:
         self._server = make_server(
             host,
             port,
-            _serialized(app, self._lock, self._account, self.faults),
+            _serialized(app, self._lock, self._account, self.faults, self.requests),
             True,
             request_handler=_QuietHandler,
         )
@@ -130,7 +131,11 @@ class LabServer:
 
 
 def _serialized(
-    app: Any, lock: threading.RLock, account: str, faults: list[Fault]
+    app: Any,
+    lock: threading.RLock,
+    account: str,
+    faults: list[Fault],
+    requests: list[tuple[str, str]],
 ) -> Callable[..., Iterable[bytes]]:
     """Wrap a WSGI app: one request at a time, in the lab's account, faults answered first.
 
@@ -140,7 +145,9 @@ def _serialized(
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
-        if faults and (fault := matching(faults, *request_operation(environ))):
+        operation = request_operation(environ)
+        requests.append(operation)
+        if faults and (fault := matching(faults, *operation)):
             return respond(fault, environ, account, start_response)
         with lock:
             return list(app(environ, start_response))

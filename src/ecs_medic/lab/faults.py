@@ -69,6 +69,14 @@ def _query_action(environ: dict[str, Any]) -> str:
     return str(parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0])
 
 
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Filter", "Lookup", "Simulate", "Search")
+
+
+def is_mutating(operation: str) -> bool:
+    """Whether an AWS operation changes something (everything but reads)."""
+    return not operation.startswith(READ_PREFIXES)
+
+
 def matching(faults: Iterable[Fault], service: str, operation: str) -> Fault | None:
     """The fault registered for this operation, if any."""
     return next((f for f in faults if (f.service, f.operation) == (service, operation)), None)

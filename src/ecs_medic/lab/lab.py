@@ -10,7 +10,7 @@ from types import TracebackType
 from ecs_medic.lab import _moto
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
 from ecs_medic.lab.errors import LabError
-from ecs_medic.lab.faults import Fault
+from ecs_medic.lab.faults import Fault, is_mutating
 from ecs_medic.lab.runtime import ServiceSim
 from ecs_medic.lab.scenario import Scenario, load_scenario
 
@@ -132,6 +132,10 @@ class Lab:
         parsed = fault if isinstance(fault, Fault) else Fault.parse(fault)
         self._server.faults.append(parsed)
         return parsed
+
+    def mutating_calls(self) -> list[tuple[str, str]]:
+        """Every (service, operation) that changed something, in the order they arrived."""
+        return [(svc, op) for svc, op in self._server.requests if is_mutating(op)]
 
     def clear_faults(self) -> None:
         """Let every operation through again."""

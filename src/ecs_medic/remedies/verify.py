@@ -17,6 +17,7 @@ from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.findings import Severity
 
 STEADY = "has reached a steady state"
+RECURRENCE = "failure gone"  # a new stop with the fixed signature: no need to wait longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +39,34 @@ class Verification:
 
 
 def service_clock(snapshot: ServiceSnapshot) -> datetime | None:
-    """The newest service event time: "now" on the service's clock before a change."""
-    times = [e.created_at for e in snapshot.service.events if e.created_at]
-    return max(times, default=None)
+    """The newest time the service shows (events, deployments, tasks): "now" on its clock."""
+    service = snapshot.service
+    times = [e.created_at for e in service.events]
+    times += [d.updated_at for d in service.deployments]
+    tasks = (*snapshot.running_tasks, *snapshot.stopped_tasks)
+    times += [t.created_at for t in tasks] + [t.stopped_at for t in tasks]
+    return max((t for t in times if t is not None), default=None)
 
 
 def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot:
-    """The snapshot with only events and stopped tasks newer than `moment`."""
+    """The snapshot with only events after `moment` and stopped tasks launched after it.
+
+    Tasks launched before the change, or from another revision, may still fail the old way
+    while the rollout drains them; only tasks the changed configuration launched tell
+    whether the fix works.
+    """
     if moment is None:
         return snapshot
     service = dataclasses.replace(
         snapshot.service,
         events=tuple(e for e in snapshot.service.events if e.created_at and e.created_at > moment),
     )
-    stopped = tuple(t for t in snapshot.stopped_tasks if t.stopped_at and t.stopped_at > moment)
+    current = snapshot.service.task_definition_arn
+    stopped = tuple(
+        t
+        for t in snapshot.stopped_tasks
+        if t.created_at and t.created_at > moment and t.task_definition_arn == current
+    )
     return dataclasses.replace(snapshot, service=service, stopped_tasks=stopped)
 
 
@@ -73,7 +88,7 @@ def standard_checks(snapshot: ServiceSnapshot, codes: frozenset[str]) -> tuple[C
               f"PRIMARY rolloutState {primary.rollout_state if primary else 'missing'}"),
         Check("steady-state event", steady, "seen" if steady else "not yet"),
         Check("targets healthy", not unhealthy, f"{targets - len(unhealthy)} of {targets} healthy"),
-        Check("failure gone", not recurring,
+        Check(RECURRENCE, not recurring,
               "no new stops with the same signature" if not recurring else ", ".join(recurring)),
     )  # fmt: skip
 
@@ -86,12 +101,31 @@ def wait_until_healthy(
     timeout_s: float,
     poll_s: float = 2.0,
 ) -> Verification:
-    """Poll until every check passes or the timeout ends; the last checks are reported."""
+    """Poll until every check passes, the failure recurs, or the timeout ends."""
     deadline = time.monotonic() + timeout_s
     polls = 0
     while True:
         polls += 1
         checks = standard_checks(since(collect(), moment), codes)
-        if all(c.ok for c in checks) or time.monotonic() >= deadline:
+        recurred = any(c.name == RECURRENCE and not c.ok for c in checks)
+        if all(c.ok for c in checks) or recurred or time.monotonic() >= deadline:
             return Verification(all(c.ok for c in checks), checks, polls)
         time.sleep(poll_s)
+
+
+def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Check, ...]:
+    """Whether a rollback put back what the fix changed: revision, counts and target groups."""
+    old, new = before.service, after.service
+    old_groups = {g.arn: g for g in before.target_groups}
+    groups_same = all(old_groups.get(g.arn) in (None, g) for g in after.target_groups)
+    return (
+        Check("task definition restored", old.task_definition_arn == new.task_definition_arn,
+              new.task_definition_arn.rsplit("/", 1)[-1]),
+        Check("desired count restored", old.desired_count == new.desired_count,
+              f"{new.desired_count}"),
+        Check("service settings restored",
+              (old.health_check_grace_period_s, old.deployment_config)
+              == (new.health_check_grace_period_s, new.deployment_config),
+              f"grace {new.health_check_grace_period_s}"),
+        Check("target groups restored", groups_same, "same" if groups_same else "changed"),
+    )  # fmt: skip

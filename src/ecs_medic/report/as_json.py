@@ -7,6 +7,7 @@ import json
 from ecs_medic.aws.snapshot import Gap
 from ecs_medic.findings import Finding
 from ecs_medic.report.model import SCHEMA, Report
+from ecs_medic.report.remediation import remediation_to_dict
 
 JsonObject = dict[str, object]
 
@@ -20,6 +21,15 @@ def render_json(report: Report) -> str:
 
 def report_to_dict(report: Report) -> JsonObject:
     """Build the schema's document from a report; keys and order follow DESIGN.md."""
+    doc = _diagnosis(report)
+    if report.remediation is not None:
+        doc["remediation"] = remediation_to_dict(report.remediation)
+        doc["thread_id"] = report.thread_id
+    return doc
+
+
+def _diagnosis(report: Report) -> JsonObject:
+    """The diagnosis part of the document."""
     root = report.root_cause
     service, context, stats = report.service, report.context, report.stats
     return {

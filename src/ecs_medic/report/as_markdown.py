@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ecs_medic.findings import Finding
 from ecs_medic.report.model import Report
+from ecs_medic.report.remediation import remediation_lines
 
 
 def render_markdown(report: Report) -> str:
@@ -12,6 +13,7 @@ def render_markdown(report: Report) -> str:
         _headline(report),
         _findings(report),
         _gaps(report),
+        _remediation(report),
         _stats(report),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
@@ -88,3 +90,17 @@ def code_span(text: str) -> str:
 def cell(text: str) -> str:
     """Make text safe inside a Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _remediation(report: Report) -> str:
+    """Write the plan's diffs as code blocks, then what happened to it."""
+    outcome = report.remediation
+    if outcome is None:
+        return ""
+    parts = ["## Remediation"]
+    for action in outcome.plan.actions:
+        parts.append(
+            f"### {action.id} [{action.auto_level}] {action.title}\n\n```diff\n{action.diff}\n```"
+        )
+    parts.append("\n".join(f"- {line}" for line in remediation_lines(outcome)))
+    return "\n\n".join(parts)

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ecs_medic.findings import Finding, Severity
 from ecs_medic.report.model import Report
+from ecs_medic.report.remediation import remediation_lines
 
 WIDTH = 100
 STATUS_STYLE = {"healthy": "bold green", "degraded": "bold yellow", "failing": "bold red"}
@@ -44,6 +45,7 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
     _headline(console, report)
     _findings(console, report)
     _gaps(console, report)
+    _remediation(console, report)
     st = report.stats
     console.print(Text(f"{st.duration_s:.1f} s, {st.api_calls} API calls, {st.transport}", "dim"))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
@@ -108,3 +110,18 @@ def _gaps(console: Console, report: Report) -> None:
     console.print(Text("Gaps (not checked, so not known to be fine):", "yellow"))
     for line in lines:
         console.print(Text(f"   {line}"), soft_wrap=True)
+
+
+def _remediation(console: Console, report: Report) -> None:
+    """Print the plan with its diffs, the approval, and what applying it did."""
+    outcome = report.remediation
+    if outcome is None:
+        return
+    console.print()
+    for action in outcome.plan.actions:
+        console.print(Text(f"{action.id}  [{action.auto_level}] {action.title}", "bold"))
+        console.print(Text(action.diff))
+    for line in remediation_lines(outcome):
+        console.print(Text(line))
+    if report.thread_id and outcome.status == "awaiting-approval":
+        console.print(Text(f"thread: {report.thread_id}", "bold"))

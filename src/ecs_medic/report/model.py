@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ecs_medic.aws.snapshot import Gap
 from ecs_medic.findings import Finding, Severity
+from ecs_medic.remedies.outcome import RemediationOutcome
 
 SCHEMA = "ecs-medic/report/v1"
 
@@ -50,6 +51,8 @@ class Report:
     gaps: tuple[Gap, ...]
     stats: Stats
     analyzer_errors: tuple[str, ...] = field(default=())
+    remediation: RemediationOutcome | None = None
+    thread_id: str | None = None
 
     @property
     def root_cause(self) -> Finding | None:

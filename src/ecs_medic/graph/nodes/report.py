@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from ecs_medic.graph.context import RunContext
 from ecs_medic.graph.state import DiagnosisState
+from ecs_medic.remedies.outcome import RemediationOutcome
 from ecs_medic.report.model import ContextInfo, Report, ServiceRef, Stats
 
 
@@ -33,5 +34,21 @@ def report(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisStat
                 transport=aws.transport,
             ),
             analyzer_errors=tuple(state.get("analyzer_errors", ())),
+            remediation=remediation(state),
+            thread_id=runtime.context.thread_id or None,
         )
     }
+
+
+def remediation(state: DiagnosisState) -> RemediationOutcome | None:
+    """The remediation outcome of a `fix` run (None for `diagnose`)."""
+    if "fix" not in state or "plan" not in state:
+        return None
+    return RemediationOutcome(
+        plan=state["plan"],
+        approval=state.get("approval"),
+        actions=tuple(state.get("outcomes", ())),
+        verification=state.get("verification"),
+        rollback_verification=state.get("rollback_verification"),
+        status=state.get("remediation_status", "planned"),
+    )
