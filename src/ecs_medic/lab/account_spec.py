@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecs_medic.lab.errors import ScenarioError
+from ecs_medic.lab.external import ExternalImage
 
 _KEYS = {
     "network", "roles", "secrets", "parameters", "kms_keys", "log_group",
-    "repository_policies", "images", "task_definition",
+    "repository_policies", "images", "task_definition", "external_images",
 }  # fmt: skip
 
 
@@ -39,7 +40,7 @@ class NetworkSpec:
     """How the task's network differs from private subnets behind NAT."""
 
     nat: bool = True  # the private route table's 0.0.0.0/0 route to the NAT gateway
-    task_subnets: str = "private"  # or "public" (routed to the internet gateway)
+    task_subnets: str = "private"  # "public" (routed to the IGW), "small" (/28s full of ENIs)
     endpoints: tuple[EndpointSpec, ...] = ()
     task_egress_ports: tuple[int, ...] | None = None  # None: AWS's default allow-all egress
     nacl_deny_egress_ports: tuple[int, ...] = ()  # a NACL on the task subnets denying these
@@ -90,6 +91,8 @@ class ContainerExtras:
     name: str
     secrets: tuple[tuple[str, str], ...] = ()  # (variable, valueFrom)
     log_options: tuple[tuple[str, str], ...] = ()  # extra awslogs options
+    image: str | None = None  # an image outside the lab's ECR, e.g. "acme/web:1.4.2"
+    repository_credentials: str | None = None  # valueFrom-style: "secret:<name>" or an ARN
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,7 @@ class AccountSpec:
     repository_policies: tuple[tuple[str, str], ...] = ()
     images: tuple[ImageSpec, ...] = ()
     task_definition: TaskDefinitionSpec = TaskDefinitionSpec()
+    external_images: tuple[ExternalImage, ...] = ()
 
 
 def parse_account(data: Any, where: str) -> AccountSpec:
@@ -139,6 +143,23 @@ def parse_account(data: Any, where: str) -> AccountSpec:
         task_definition=_task_definition(
             doc.get("task_definition", {}), f"{where}.task_definition"
         ),
+        external_images=tuple(
+            _external(n, s, f"{where}.external_images")
+            for n, s in _items(doc, "external_images", where)
+        ),
+    )
+
+
+def _external(reference: str, data: Any, where: str) -> ExternalImage:
+    doc = _mapping(data or {}, f"{where}.{reference}")
+    _only(doc, {"private", "username", "anonymous_limit", "anonymous_pulls_used"}, where)
+    limit = doc.get("anonymous_limit")
+    return ExternalImage(
+        reference=reference,
+        private=bool(doc.get("private", False)),
+        username=str(doc.get("username", "")),
+        anonymous_limit=None if limit is None else int(limit),
+        anonymous_pulls_used=int(doc.get("anonymous_pulls_used", 0)),
     )
 
 
@@ -206,7 +227,8 @@ def _task_definition(data: Any, where: str) -> TaskDefinitionSpec:
     containers = []
     for name, spec in _mapping(doc.get("containers", {}), where).items():
         fields = _mapping(spec, f"{where}.containers.{name}")
-        _only(fields, {"secrets", "log_options"}, f"{where}.containers.{name}")
+        _only(fields, {"secrets", "log_options", "image", "repository_credentials"},
+              f"{where}.containers.{name}")  # fmt: skip
         containers.append(
             ContainerExtras(
                 str(name),
@@ -217,6 +239,8 @@ def _task_definition(data: Any, where: str) -> TaskDefinitionSpec:
                     (str(k), str(v))
                     for k, v in _mapping(fields.get("log_options", {}), where).items()
                 ),
+                _optional(fields.get("image")),
+                _optional(fields.get("repository_credentials")),
             )
         )
     ephemeral = doc.get("ephemeral_gib")

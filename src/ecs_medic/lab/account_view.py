@@ -114,6 +114,11 @@ class AccountView:
         """DescribeSubnets for the task's subnet."""
         return dict(self.api("ec2").describe_subnets(SubnetIds=[self.subnet])["Subnets"][0])
 
+    def free_addresses(self) -> int:
+        """The subnet's free addresses after this task's ENI (not memoized: tasks take them)."""
+        found = self.api("ec2").describe_subnets(SubnetIds=[self.subnet])["Subnets"][0]
+        return int(found["AvailableIpAddressCount"])
+
     @property
     def vpc_id(self) -> str:
         """The task's VPC."""

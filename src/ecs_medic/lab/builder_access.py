@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ecs_medic.lab import _moto_ec2, _moto_iam, inprocess
+from ecs_medic.lab import _moto_ec2, _moto_iam, external, inprocess
 from ecs_medic.lab.account_spec import AccountSpec, ImageSpec, KeySpec, RoleSpec, SecretSpec
 
 GIB = 1024**3
@@ -89,6 +89,7 @@ class AccessBuilder:
             )
         for image in self.spec.images:
             self._push(image)
+        external.register(self.builder.account_id, id(self.builder), self.spec.external_images)
 
     # --- IAM, KMS, secrets ------------------------------------------------------------------
 
@@ -205,6 +206,11 @@ class AccessBuilder:
             ]
         if options is not None:
             options.update({k: self.text(v) for k, v in extras.log_options})
+        if extras.image:
+            container["image"] = self.text(extras.image)
+        if extras.repository_credentials:
+            arn = self._value_from(extras.repository_credentials)
+            container["repositoryCredentials"] = {"credentialsParameter": arn}
         return container
 
     def _value_from(self, ref: str) -> str:
@@ -230,6 +236,8 @@ class NetworkChanges:
             self._remove_nat()
         if self.spec.task_subnets == "public":
             self.network["private"] = list(self.network["public"])
+        if self.spec.task_subnets == "small":
+            self.network["private"] = self._small_subnets()
         if self.spec.endpoints:
             self._endpoints()
         if self.spec.task_egress_ports is not None:
@@ -241,6 +249,27 @@ class NetworkChanges:
         by_subnet = [{"Name": "association.subnet-id", "Values": subnets}]
         found = self.ec2.describe_route_tables(Filters=by_subnet)["RouteTables"]
         return [t["RouteTableId"] for t in found]
+
+    def _small_subnets(self) -> list[str]:
+        """Two /28 task subnets on the private route table, every address held by a leaked ENI."""
+        vpc, cluster = self.network["vpc"], self.access.fill["cluster"]
+        base = self.ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"].rsplit(".", 2)[0]
+        table = self._tables(self.network["private"][:1])[0]
+        subnets = []
+        for index, zone in enumerate("ab"):
+            subnet = self.ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"{base}.20.{16 * index}/28",
+                AvailabilityZone=f"{self.access.builder.region}{zone}",
+                TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                    {"Key": "Name", "Value": f"{cluster}-tasks-{zone}"}]}],
+            )["Subnet"]  # fmt: skip
+            self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet["SubnetId"])
+            for _ in range(int(subnet["AvailableIpAddressCount"])):
+                self.ec2.create_network_interface(
+                    SubnetId=subnet["SubnetId"], Description="AWS Lambda VPC ENI-batch-export"
+                )
+            subnets.append(str(subnet["SubnetId"]))
+        return subnets
 
     def _remove_nat(self) -> None:
         for table in self._tables(self.network["private"]):

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_medic.lab import inprocess
+from ecs_medic.lab import external, inprocess
 from ecs_medic.lab.account_view import AccountView, RoleView
 from ecs_medic.lab.fate import (
     CRASH_AFTER_S,
@@ -516,3 +516,108 @@ def _app_exit(ctx: LaunchContext, container: str, line: str) -> Failure:
         ESSENTIAL_EXITED, others_stopped(ctx, container, ContainerEnd(1)),
         (LogLine(after - 0.5, container, line),),
     )  # fmt: skip
+
+
+# --- stage 3, images outside AWS: private repositories and anonymous pull limits -----------
+
+DOCKER_HUB_LIMIT = (
+    "429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate "
+    "limit. You may increase the limit by authenticating and upgrading: "
+    "https://www.docker.com/increase-rate-limit"
+)
+
+
+def check_external_images(ctx: LaunchContext) -> Failure | None:
+    """Private images need working repositoryCredentials; anonymous pulls may hit a limit."""
+    launch = Launch.of(ctx)
+    paths = reach(ctx)
+    if launch is None or paths is None:
+        return None
+    host = f"{launch.view.account}.dkr.ecr."
+    for container in launch.containers():
+        image = str(container.get("image", ""))
+        declared = external.lookup(launch.view.account, image)
+        if image.startswith(host) or declared is None:
+            continue
+        failure = _external_failure(ctx, launch, paths, container, declared)
+        if failure is not None:
+            return failure
+    return None
+
+
+def _external_failure(
+    ctx: LaunchContext,
+    launch: Launch,
+    paths: Reach,
+    container: dict[str, Any],
+    declared: external.ExternalImage,
+) -> Failure | None:
+    name, image = str(container["name"]), str(container["image"])
+    credentials = (container.get("repositoryCredentials") or {}).get("credentialsParameter")
+    if credentials:
+        return _credentials_failure(ctx, launch, name, str(credentials), declared)
+    repository = external.normalize(image).rsplit(":", 1)[0].removeprefix("docker.io/library/")
+    if declared.private:
+        reason = (
+            "CannotPullContainerError: pull access denied for "
+            f"{repository.removeprefix('docker.io/')}, repository does not exist or may require "
+            "'docker login': denied: requested access to the resource is denied"
+        )
+        return pull_failure(ctx, "PRIVATE_REGISTRY_CREDS", name, reason, container_reason=True)
+    egress = paths.default_target or f"eip-{launch.view.task_id}"
+    if not external.anonymous_pull(launch.view.account, egress, declared):
+        reason = (
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+            f"resolve ref {external.normalize(image)}: unexpected status from HEAD request: "
+            f"{DOCKER_HUB_LIMIT}"
+        )
+        return pull_failure(ctx, "IMAGE_PULL_RATE_LIMITED", name, reason, container_reason=True)
+    return None
+
+
+def _credentials_failure(
+    ctx: LaunchContext,
+    launch: Launch,
+    container: str,
+    secret_id: str,
+    declared: external.ExternalImage,
+) -> Failure | None:
+    """repositoryCredentials: the secret must exist, be readable, and hold the right login."""
+    view, role = launch.view, launch.execution_role
+    head = (
+        f"{SECRETS_PREFIX}execution resource retrieval failed: unable to retrieve secret from asm: "
+    )
+    secret = view.secret(secret_id)
+    if secret is None:
+        detail = (
+            "service call has been retried 1 time(s): ResourceNotFoundException: Secrets "
+            "Manager can't find the specified secret."
+        )
+        return _init_failure(ctx, "PRIVATE_REGISTRY_CREDS", container, head + detail)
+    action = "secretsmanager:GetSecretValue"
+    decision = view.allowed(role, action, secret.arn) if role else None
+    if role is None or decision is None or not decision.allowed:
+        principal = view.assumed(role) if role else "the task"
+        denied = not_authorized(principal, action, secret.arn, decision or Decision("implicitDeny"))
+        detail = f"service call has been retried 1 time(s): AccessDeniedException: {denied}"
+        return _init_failure(ctx, "PRIVATE_REGISTRY_CREDS", container, head + detail)
+    login = _login(secret.value)
+    if declared.private and (login is None or login[0] != declared.username):
+        reason = (
+            f"CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+            f"resolve ref {external.normalize(declared.reference)}: failed to authorize: failed to "
+            "fetch oauth token: unexpected status: 401 Unauthorized: unauthorized: incorrect "
+            "username or password"
+        )
+        return pull_failure(ctx, "PRIVATE_REGISTRY_CREDS", container, reason, container_reason=True)
+    return None
+
+
+def _login(value: str | None) -> tuple[str, str] | None:
+    try:
+        document = json.loads(value or "")
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or "username" not in document or "password" not in document:
+        return None
+    return str(document["username"]), str(document["password"])

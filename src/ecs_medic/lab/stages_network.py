@@ -271,3 +271,19 @@ def pull_failure(
         for c in ctx.task_definition.containers
     )
     return Failure(code, True, after_s, "TaskFailedToStart", reason, ends)
+
+
+# --- stage 1: an address for the task's ENI -------------------------------------------------
+
+ENI_TIMEOUT = "Timeout waiting for network interface provisioning to complete."
+
+
+def check_subnet_capacity(ctx: LaunchContext) -> Failure | None:
+    """The task's ENI needs a free address in its subnet (SUBNET_IP_EXHAUSTED)."""
+    if ctx.account is None or ctx.account.free_addresses() >= 0:
+        return None
+    first = ctx.task_definition.containers[0].name
+    return pull_failure(
+        ctx, "SUBNET_IP_EXHAUSTED", first, ENI_TIMEOUT, container_reason=False,
+        after_s=PROVISIONING_S + 30.0,
+    )  # fmt: skip

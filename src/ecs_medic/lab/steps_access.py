@@ -276,3 +276,19 @@ ACTIONS: dict[str, Callable[[Target, dict[str, Any]], None]] = {
     "point_secret_at": point_secret_at,
     "create_log_groups": create_log_groups,
 }
+
+
+def use_registry_credentials(target: Target, params: dict[str, Any]) -> None:
+    """Revise the task definition so `container` pulls with the login in the secret `secret`."""
+    arn = _client(target, "secretsmanager").describe_secret(SecretId=str(params["secret"]))["ARN"]
+    definition = _definition(target)
+    for container in definition["containerDefinitions"]:
+        if container["name"] == params.get("container", container["name"]):
+            container["repositoryCredentials"] = {"credentialsParameter": arn}
+    keep = {k: v for k, v in definition.items() if k in _REGISTER}
+    ecs = _client(target, "ecs")
+    revision = ecs.register_task_definition(**keep)["taskDefinition"]["taskDefinitionArn"]
+    target.update(taskDefinition=revision)
+
+
+ACTIONS["use_registry_credentials"] = use_registry_credentials
