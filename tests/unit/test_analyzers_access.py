@@ -303,6 +303,10 @@ def test_app_access_denied_in_logs_is_task_role_permission_denied():
         finding.severity,
         finding.summary.split("; ")[1],
     )
+    assert (
+        f"Add a least-privilege statement to {TASK_ROLE}: Allow s3:PutObject on "
+        "arn:aws:s3:::ledger-exports/x (never a wildcard)." == finding.remediation
+    )
 
 
 def test_logs_without_denials_are_no_task_role_finding():

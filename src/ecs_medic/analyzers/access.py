@@ -7,9 +7,10 @@ access view (policy simulation, secret checks) decides which, and timeouts go to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from ecs_medic.aws.snapshot import ServiceSnapshot, TaskDefinition
+from ecs_medic.aws.snapshot import LogEvent, ServiceSnapshot, TaskDefinition
 from ecs_medic.aws.snapshot_access import PolicyDecision, Role, SecretCheck
 from ecs_medic.findings import Evidence, Finding, make_finding
 
@@ -447,6 +448,19 @@ def service_iam_policy_changed(snapshot: ServiceSnapshot) -> list[Finding]:
 
 
 ACCESS_DENIED_LOG = ("is not authorized to perform", "accessdenied", "access denied")
+WANTED = re.compile(r"not authorized to perform:? ([\w:*-]+)(?: on resource:? (\S+))?")
+
+
+def _wanted(lines: Sequence[LogEvent]) -> str:
+    """'Allow s3:GetObject on arn:aws:s3:::bucket/key' for each action the logs name."""
+    pairs = dict.fromkeys(
+        (m.group(1), (m.group(2) or "*").rstrip(".,;"))
+        for e in lines
+        if (m := WANTED.search(e.message))
+    )
+    if not pairs:
+        return "allow the action and resource named in the quoted error"
+    return "; ".join(f"Allow {action} on {resource}" for action, resource in pairs)
 
 
 def task_role_permission_denied(snapshot: ServiceSnapshot) -> list[Finding]:
@@ -475,8 +489,7 @@ def task_role_permission_denied(snapshot: ServiceSnapshot) -> list[Finding]:
                 ),
             ],
             remediation=(
-                f"Add a least-privilege statement to {role} for the action and resource in the "
-                "quoted error (never a wildcard)."
+                f"Add a least-privilege statement to {role}: {_wanted(lines)} (never a wildcard)."
                 if role
                 else "Set taskRoleArn in a new revision to a role granting the app's actions."
             ),
