@@ -233,3 +233,12 @@ def test_container_health_check_failures_quote_the_command():
     assert [] == target_reachability(
         failing(snapshot(task_definitions=(definition,), stopped_tasks=(stopped,)))
     )
+
+
+def test_unserved_subnet_without_tasks_there_is_only_a_low_note():
+    """No task ever ran in the unserved AZ (placement failed): a latent, low finding."""
+    view = network_view()
+    alb = replace(view.load_balancers[0], availability_zones=("eu-west-1a",))
+    snap = failing(snapshot(network=replace(view, load_balancers=(alb,)), running_tasks=()))
+    [finding] = lb_az_not_enabled(snap)
+    assert (Severity.LOW, 0.6) == (finding.severity, finding.confidence)

@@ -545,8 +545,8 @@ def lb_az_not_enabled(snapshot: ServiceSnapshot) -> list[Finding]:
                 "remove the "
                 "service subnets in those zones from its networkConfiguration."
             ),
-            severity=config_severity(snapshot, signal),
-            confidence=0.9 if not_in_use else 0.75,
+            severity=config_severity(snapshot, True) if signal else Severity.LOW,
+            confidence=0.9 if not_in_use else (0.75 if signal else 0.6),
             affected_tasks=len(not_in_use),
         )
     ]
