@@ -98,13 +98,13 @@ def evented(message: str, running: int = 1, **kwargs: object) -> ServiceSnapshot
 
 
 def ec2(
-    snap: ServiceSnapshot, *instances: ContainerInstance, **capacity: object
+    snap: ServiceSnapshot, *instances: ContainerInstance, host_port: int = 0, **capacity: object
 ) -> ServiceSnapshot:
-    """The snapshot on EC2 in bridge mode with static host port 80, with these instances."""
+    """The snapshot on EC2 in bridge mode (dynamic host ports unless given), these instances."""
     definition = task_definition()
     app = definition.container("app")
     assert app is not None
-    app = replace(app, port_mappings=(PortMapping(9000, 80),))
+    app = replace(app, port_mappings=(PortMapping(9000, host_port),))
     definition = replace(
         definition,
         containers=(definition.containers[0], app),
@@ -431,6 +431,7 @@ def cases() -> dict[str, ServiceSnapshot]:
                 "required by your task."
             ),
             instance(1),
+            host_port=80,
         ),
         "PLACEMENT_CONSTRAINT_UNSATISFIABLE": ec2(
             evented(
@@ -633,6 +634,18 @@ def test_every_catalogue_code_has_a_case():
     """The table above covers the whole ECS catalogue: all 61 codes (Planton's are elsewhere)."""
     ecs_codes = sorted(code for code, mode in CATALOGUE.items() if mode.category != "planton")
     assert (61, ecs_codes) == (len(CASES), sorted(CASES))
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_no_look_alike_fires_beside_the_cause(code):
+    """Every other finding is a symptom linked to the cause, or a low-severity note."""
+    findings = analyze(CASES[code]).findings
+    others = [
+        (f.code, f.severity.value)
+        for f in findings[1:]
+        if f.caused_by != code and f.severity.at_least(Severity.MEDIUM)
+    ]
+    assert [] == others
 
 
 def test_analysis_of_every_case_raises_nothing():
