@@ -4,15 +4,18 @@ moto knows AWS-managed policies only when it loads all ~1,600 of them
 (MOTO_IAM_LOAD_MANAGED_POLICIES=true, slow at every account reset). The lab defines the ones
 ECS troubleshooting needs, with AWS's documents, in each lab account's IAM backend, so
 `iam.attach_role_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/...")` works the way
-it does on AWS - and a fix that attaches the managed policy heals. Re-check on a moto upgrade.
+it does on AWS - and a fix that attaches the managed policy heals. It also names ECS's
+service-linked role AWSServiceRoleForECS (moto: AWSServiceRoleForecs) and attaches its policy.
+Re-check on a moto upgrade.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from moto.backends import get_backend
-from moto.iam.models import AWSManagedPolicy
+from moto.iam.models import SERVICE_NAME_CONVERSION, AWSManagedPolicy, IAMBackend
 
 _DATE = "2017-11-16T18:48:22+00:00"
 # name -> (path, document): AWS's documents, as of the policies' current default versions
@@ -83,7 +86,66 @@ MANAGED: dict[str, tuple[str, dict[str, Any]]] = {
             ],
         },
     ),
+    # abbreviated: the ENI, load balancer and service discovery actions ECS takes for a service
+    "AmazonECSServiceRolePolicy": (
+        "/aws-service-role/",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ECSTaskManagement",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:AttachNetworkInterface",
+                        "ec2:CreateNetworkInterface",
+                        "ec2:CreateNetworkInterfacePermission",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission",
+                        "ec2:Describe*",
+                        "ec2:DetachNetworkInterface",
+                        "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+                        "elasticloadbalancing:DeregisterTargets",
+                        "elasticloadbalancing:Describe*",
+                        "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+                        "elasticloadbalancing:RegisterTargets",
+                        "route53:ChangeResourceRecordSets",
+                        "servicediscovery:DeregisterInstance",
+                        "servicediscovery:Get*",
+                        "servicediscovery:List*",
+                        "servicediscovery:RegisterInstance",
+                        "servicediscovery:UpdateInstanceCustomHealthStatus",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+        },
+    ),
 }
+SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"
+_installed: list[bool] = []
+_lock = threading.Lock()
+
+
+def install() -> None:
+    """Name ECS's service-linked role as AWS does and attach its policy (once per process)."""
+    with _lock:
+        if _installed:
+            return
+        SERVICE_NAME_CONVERSION.setdefault("ecs", "ECS")
+        original = IAMBackend.create_service_linked_role
+
+        def create_service_linked_role(
+            self: Any, service_name: str, description: str, suffix: str
+        ) -> Any:
+            role = original(self, service_name, description, suffix)
+            if service_name == "ecs.amazonaws.com":
+                arn = managed_policy_arn("AmazonECSServiceRolePolicy")
+                if arn in self.managed_policies:
+                    self.managed_policies[arn].attach_to(role)
+            return role
+
+        IAMBackend.create_service_linked_role = create_service_linked_role  # type: ignore[method-assign]
+        _installed.append(True)
 
 
 def managed_policy_arn(name: str) -> str:

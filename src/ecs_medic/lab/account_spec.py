@@ -22,7 +22,7 @@ from ecs_medic.lab.external import ExternalImage
 
 _KEYS = {
     "network", "roles", "secrets", "parameters", "kms_keys", "log_group",
-    "repository_policies", "images", "task_definition", "external_images",
+    "repository_policies", "images", "task_definition", "external_images", "service_linked_role",
 }  # fmt: skip
 
 
@@ -40,7 +40,7 @@ class NetworkSpec:
     """How the task's network differs from private subnets behind NAT."""
 
     nat: bool = True  # the private route table's 0.0.0.0/0 route to the NAT gateway
-    task_subnets: str = "private"  # "public" (routed to the IGW), "small" (/28s full of ENIs)
+    task_subnets: str = "private"  # public (IGW-routed), small (/28s full of ENIs), zone-e
     endpoints: tuple[EndpointSpec, ...] = ()
     task_egress_ports: tuple[int, ...] | None = None  # None: AWS's default allow-all egress
     nacl_deny_egress_ports: tuple[int, ...] = ()  # a NACL on the task subnets denying these
@@ -120,6 +120,7 @@ class AccountSpec:
     images: tuple[ImageSpec, ...] = ()
     task_definition: TaskDefinitionSpec = TaskDefinitionSpec()
     external_images: tuple[ExternalImage, ...] = ()
+    service_linked_role: bool = True  # AWSServiceRoleForECS exists, as in any account using ECS
 
 
 def parse_account(data: Any, where: str) -> AccountSpec:
@@ -143,6 +144,7 @@ def parse_account(data: Any, where: str) -> AccountSpec:
         task_definition=_task_definition(
             doc.get("task_definition", {}), f"{where}.task_definition"
         ),
+        service_linked_role=bool(doc.get("service_linked_role", True)),
         external_images=tuple(
             _external(n, s, f"{where}.external_images")
             for n, s in _items(doc, "external_images", where)

@@ -220,6 +220,20 @@ class AccountView:
         trust = _document(role.get("AssumeRolePolicyDocument", {}))
         return RoleView(arn, name, trusted_services(trust), tuple(policies))
 
+    @_memo
+    def role_named(self, name: str) -> str | None:
+        """The ARN of the role with this name, None when it does not exist."""
+        try:
+            return str(self.api("iam").get_role(RoleName=name)["Role"]["Arn"])
+        except ClientError:
+            return None
+
+    @_memo
+    def subnet_zone(self, subnet: str) -> str:
+        """The availability zone of a subnet."""
+        found = self.api("ec2").describe_subnets(SubnetIds=[subnet])["Subnets"]
+        return str(found[0]["AvailabilityZone"])
+
     def allowed(self, role: RoleView, action: str, resource: str, **context: str) -> Decision:
         """The role's identity-policy decision for an action on a resource."""
         items = tuple((k.replace("__", ":"), (v,)) for k, v in context.items())

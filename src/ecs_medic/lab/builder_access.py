@@ -74,6 +74,9 @@ class AccessBuilder:
         """Create everything the section declares; `network` is the builder's (mutated)."""
         _moto_iam.define_managed_policies(self.builder.account_id)
         _moto_ec2.install()
+        _moto_iam.install()
+        if self.spec.service_linked_role:
+            self._service_linked_role()
         NetworkChanges(self, network).apply()
         keys = {k.alias: self._key(k) for k in self.spec.kms_keys}
         for role in self.spec.roles:
@@ -112,6 +115,14 @@ class AccessBuilder:
                 RoleName=name, PolicyName=policy_name, PolicyDocument=self.text(document)
             )
         return str(arn)
+
+    def _service_linked_role(self) -> None:
+        """AWSServiceRoleForECS, which ECS creates in any account the first time it is used."""
+        iam = self.api("iam")
+        try:
+            iam.get_role(RoleName=_moto_iam.SERVICE_LINKED_ROLE)
+        except iam.exceptions.NoSuchEntityException:
+            iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
 
     def _key(self, key: KeySpec) -> str:
         kms = self.api("kms")
@@ -238,6 +249,8 @@ class NetworkChanges:
             self.network["private"] = list(self.network["public"])
         if self.spec.task_subnets == "small":
             self.network["private"] = self._small_subnets()
+        if self.spec.task_subnets == "zone-e":
+            self.network["private"] = self._zone_e_subnets()
         if self.spec.endpoints:
             self._endpoints()
         if self.spec.task_egress_ports is not None:
@@ -270,6 +283,20 @@ class NetworkChanges:
                 )
             subnets.append(str(subnet["SubnetId"]))
         return subnets
+
+    def _zone_e_subnets(self) -> list[str]:
+        """A private subnet in us-east-1e (no Fargate there), on the private route table."""
+        vpc, cluster = self.network["vpc"], self.access.fill["cluster"]
+        base = self.ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"].rsplit(".", 2)[0]
+        subnet = self.ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"{base}.14.0/24",
+            AvailabilityZone=f"{self.access.builder.region}e",
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                {"Key": "Name", "Value": f"{cluster}-apps-e"}]}],
+        )["Subnet"]["SubnetId"]  # fmt: skip
+        table = self._tables(self.network["private"][:1])[0]
+        self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        return [str(subnet)]
 
     def _remove_nat(self) -> None:
         for table in self._tables(self.network["private"]):

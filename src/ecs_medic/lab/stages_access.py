@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_medic.lab import external, inprocess
+from ecs_medic.lab import _moto_iam, external, inprocess
 from ecs_medic.lab.account_view import AccountView, RoleView
 from ecs_medic.lab.fate import (
     CRASH_AFTER_S,
@@ -29,7 +29,13 @@ from ecs_medic.lab.fate import (
     others_stopped,
 )
 from ecs_medic.lab.iam_policy import EXPLICIT_DENY, Decision, Request, evaluate_resource_policy
-from ecs_medic.lab.stages_network import Reach, i_o_timeout, pull_failure, reach
+from ecs_medic.lab.stages_network import (
+    Reach,
+    i_o_timeout,
+    placement_refusal,
+    pull_failure,
+    reach,
+)
 
 INIT_S = PROVISIONING_S + 10.0  # resource initialization fails about this long after creation
 PULL_ACTIONS = (
@@ -621,3 +627,19 @@ def _login(value: str | None) -> tuple[str, str] | None:
     if not isinstance(document, dict) or "username" not in document or "password" not in document:
         return None
     return str(document["username"]), str(document["password"])
+
+
+# --- before any task: what makes ECS refuse to launch at all ------------------------------
+
+SLR_MISSING = (
+    "(service {service}) failed to launch a task with (error Unable to assume the service "
+    "linked role. Please verify that the ECS service linked role exists.)"
+)
+
+
+def launch_refusal(account: str, region: str, subnets: tuple[str, ...]) -> str | None:
+    """The service event when ECS cannot launch any task ({service} to fill), or None."""
+    view = AccountView(account, region, subnets[0], "")
+    if view.role_named(_moto_iam.SERVICE_LINKED_ROLE) is None:
+        return SLR_MISSING
+    return placement_refusal(view, subnets)

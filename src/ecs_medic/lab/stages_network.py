@@ -287,3 +287,13 @@ def check_subnet_capacity(ctx: LaunchContext) -> Failure | None:
         ctx, "SUBNET_IP_EXHAUSTED", first, ENI_TIMEOUT, container_reason=False,
         after_s=PROVISIONING_S + 30.0,
     )  # fmt: skip
+
+
+UNSUPPORTED_FARGATE_ZONES = frozenset({"us-east-1e"})  # use1-az3 has no Fargate capacity
+INTERNAL_ERROR = "(service {service}) was unable to place a task. Reason: Internal error."
+
+
+def placement_refusal(view: AccountView, subnets: tuple[str, ...]) -> str | None:
+    """Fargate cannot place a task when every subnet is in a zone it does not support."""
+    zones = {view.subnet_zone(s) for s in subnets}
+    return INTERNAL_ERROR if zones <= UNSUPPORTED_FARGATE_ZONES else None

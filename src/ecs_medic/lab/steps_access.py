@@ -292,3 +292,12 @@ def use_registry_credentials(target: Target, params: dict[str, Any]) -> None:
 
 
 ACTIONS["use_registry_credentials"] = use_registry_credentials
+
+
+def create_service_linked_role(target: Target, params: dict[str, Any]) -> None:
+    """Create the ECS service-linked role (iam create-service-linked-role)."""
+    del params
+    _client(target, "iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+
+
+ACTIONS["create_service_linked_role"] = create_service_linked_role
