@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 import boto3
+from botocore.session import Session as BotocoreSession
 
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import ErrorKind, Gateway, GatewayError
@@ -121,12 +122,14 @@ def _assumed(
             "your AWS identity may assume it."
         ) from exc
     creds = answer["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
+    botocore_session = BotocoreSession()
+    # share the base session's parsed service models: loading them again costs seconds
+    loader = base._session.get_component("data_loader")
+    botocore_session.register_component("data_loader", loader)
+    botocore_session.set_credentials(
+        creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
     )
+    return boto3.Session(botocore_session=botocore_session, region_name=region)
 
 
 def _identity(gateway: Gateway, role_arn: str | None) -> Identity:

@@ -22,7 +22,7 @@ import anyio
 import httpx
 from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import streamable_http_client
 
 from ecs_medic.config import PlantonSettings
 from ecs_medic.errors import ContextError
@@ -135,11 +135,11 @@ async def _streams(settings: PlantonSettings) -> AsyncIterator[tuple[Any, Any]]:
         async with stdio_client(params) as (read, write):
             yield read, write
         return
+    timeout = httpx.Timeout(settings.timeout_s, read=settings.timeout_s * 2)
     headers = {"Authorization": f"Bearer {key}"}
-    async with streamablehttp_client(settings.url, headers=headers, timeout=settings.timeout_s) as (
-        read,
-        write,
-        _,
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=timeout, follow_redirects=True) as http,
+        streamable_http_client(settings.url, http_client=http) as (read, write, _),
     ):
         yield read, write
 

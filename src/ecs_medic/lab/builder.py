@@ -207,7 +207,7 @@ class AccountBuilder:
         self, scenario: Scenario, network: dict[str, Any], port: int
     ) -> tuple[str, str]:
         elbv2 = self._client("elbv2")
-        base = f"{scenario.service.cluster}-{scenario.service.name}"[:28]
+        base = f"{scenario.service.cluster}-{scenario.service.name}"[:28].rstrip("-")  # no "--"
         balancer = elbv2.create_load_balancer(
             Name=f"{base}-alb",
             Subnets=network["public"],
