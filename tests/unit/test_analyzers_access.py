@@ -326,3 +326,20 @@ def test_ecr_registry_auth_denial_is_not_a_secret_denial():
         "is not authorized to perform: ecr:GetAuthorizationToken"
     )
     assert ["IMAGE_PULL_AUTH"] == [f.code for f in analyze(broken(reason)).findings]
+
+
+def test_app_refusing_its_own_users_is_not_a_task_role_denial():
+    """'access denied' for a user of the app is not an AWS API denial."""
+    running = task(1, stopped=False)
+    line = "WARN login: access denied for user bob (bad password)"
+    assert [] == task_role_permission_denied(snapshot(log_events=(log(running, line),)))
+
+
+def test_secret_in_another_region_is_named():
+    """A secret ARN of another Region is pointed out beside the missing secret."""
+    other = SECRET_ARN.replace("eu-west-1", "us-west-2")
+    access = AccessView(
+        secrets=(SecretCheck("app", "DB_PASSWORD", other, "secretsmanager", False, "us-west-2"),)
+    )
+    [finding] = secret_not_found(broken(ASM_NOT_FOUND, access=access))
+    assert finding.summary.endswith("(looked up in us-west-2; the tasks run in eu-west-1)")

@@ -20,6 +20,7 @@ from .signals import (
     DESCRIBE_TASK_DEFINITION,
     Signal,
     config_severity,
+    contains_any,
     find_signal,
     impact_severity,
     is_fargate,
@@ -149,6 +150,7 @@ def secret_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
             summary=(
                 f"{plural(len(signal.tasks), 'task')} could not find their secrets"
                 + (f"; missing: {', '.join(_secret_label(s) for s in missing)}" if missing else "")
+                + _region_note(snapshot, missing)
             ),
             evidence=[*signal.evidence(snapshot), *(_secret_evidence(s) for s in missing)],
             remediation=(
@@ -161,6 +163,14 @@ def secret_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
             affected_tasks=len(signal.tasks),
         )
     ]
+
+
+def _region_note(snapshot: ServiceSnapshot, missing: Sequence[SecretCheck]) -> str:
+    """Say when a missing secret is looked up in another Region than the tasks run in."""
+    elsewhere = sorted({s.region for s in missing if s.region and s.region != snapshot.region})
+    if not elsewhere:
+        return ""
+    return f" (looked up in {', '.join(elsewhere)}; the tasks run in {snapshot.region})"
 
 
 def _secret_label(secret: SecretCheck) -> str:
@@ -448,7 +458,16 @@ def service_iam_policy_changed(snapshot: ServiceSnapshot) -> list[Finding]:
 
 
 ACCESS_DENIED_LOG = ("is not authorized to perform", "accessdenied", "access denied")
+AWS_CONTEXT = ("arn:aws", "assumed-role", "when calling the", "amazonaws.com")
 WANTED = re.compile(r"not authorized to perform:? ([\w:*-]+)(?: on resource:? (\S+))?")
+
+
+def _aws_denial(event: LogEvent) -> bool:
+    """Tell whether a log line is an AWS API denial, not the app refusing its own users."""
+    text = event.message
+    return contains_any(text, ("not authorized to perform",)) or (
+        contains_any(text, ("accessdenied",)) and contains_any(text, AWS_CONTEXT)
+    )
 
 
 def _wanted(lines: Sequence[LogEvent]) -> str:
@@ -465,7 +484,9 @@ def _wanted(lines: Sequence[LogEvent]) -> str:
 
 def task_role_permission_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     """TASK_ROLE_PERMISSION_DENIED: the application's own AWS calls are denied."""
-    lines = find_signal(snapshot, ACCESS_DENIED_LOG, logs=True).logs
+    lines = tuple(
+        e for e in find_signal(snapshot, ACCESS_DENIED_LOG, logs=True).logs if _aws_denial(e)
+    )
     definition = snapshot.current_task_definition
     role = definition.task_role_arn if definition else None
     denied = [d for d in snapshot.access.decisions if role and d.role_arn == role and not d.allowed]
