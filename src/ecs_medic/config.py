@@ -69,7 +69,7 @@ class Settings:
     """ecs-medic's own settings (`ECS_MEDIC_*`) plus the AWS ones it honours."""
 
     aws: AwsSettings = field(default_factory=AwsSettings)
-    transport: str = "direct"
+    transport: str = "mcp"  # TRANSPORTS; DESIGN.md: the AWS MCP servers by default
     state_dir: Path = Path(".ecs-medic")
     checkpoint_db: Path | None = None  # None: <state_dir>/checkpoints.sqlite
     checkpoint_dsn: str | None = None  # postgresql://... : checkpoints in Postgres instead
@@ -111,7 +111,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
             endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         ),
-        transport=env.get("ECS_MEDIC_TRANSPORT", "direct"),
+        transport=env.get("ECS_MEDIC_TRANSPORT") or "mcp",
         state_dir=default_state_dir(env),
         checkpoint_db=Path(checkpoint).expanduser() if checkpoint else None,
         checkpoint_dsn=env.get("ECS_MEDIC_CHECKPOINT_DSN") or None,

@@ -26,7 +26,6 @@ def run_demo(scenario: str, diagnose: Diagnose) -> int:
         settings = replace(
             load_settings(),
             aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-            transport="direct",
         )
         _, cluster, service = lab.targets[0]
         return diagnose(settings, Request(service=service, cluster=cluster, region=lab.region))

@@ -43,7 +43,7 @@ def test_each_scenario_gets_its_own_root_cause(each_lab, scenario):
     )
     assert report["schema"] == "ecs-medic/report/v1"
     assert (report["service"]["name"], report["service"]["cluster"]) == (service, cluster)
-    assert report["stats"]["transport"] == "direct"
+    assert "mcp" == report["stats"]["transport"]  # the default transport
     if expected is None:
         assert [] == [f["code"] for f in report["findings"] if f["severity"] in BAD]
         assert report["status"] == "healthy"

@@ -73,6 +73,11 @@ class DirectGateway:
         self._calls = 0
 
     @property
+    def session(self) -> boto3.Session:
+        """The boto3 session, so the MCP transport can hand its credentials to its servers."""
+        return self._session
+
+    @property
     def transport(self) -> str:
         """Always "direct"."""
         return "direct"

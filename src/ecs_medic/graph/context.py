@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ecs_medic.aws.gateway import Gateway
+from ecs_medic.aws.snapshot import Gap
 from ecs_medic.config import Settings
 from ecs_medic.context.credentials import open_gateway
 
@@ -23,14 +24,34 @@ class AwsConnector:
         """The run's gateway, opened on first use from the local AWS chain."""
         with self._lock:
             if self._gateway is None:
-                self._gateway, self._region = open_gateway(self.settings)
+                direct, self._region = open_gateway(self.settings)
+                self._gateway = self._transport_over(direct)
             return self._gateway
 
     def install(self, direct: Gateway, region: str) -> None:
         """Use this boto3 gateway (e.g. on the role Planton names) instead of the local chain."""
         with self._lock:
             self._region = region
-            self._gateway = direct
+            self._gateway = self._transport_over(direct)
+
+    def _transport_over(self, direct: Gateway) -> Gateway:
+        """The configured transport: the AWS MCP servers (direct as their fallback), or direct."""
+        if self.settings.transport != "mcp":
+            return direct
+        from ecs_medic.aws.mcp_transport import open_mcp_gateway  # noqa: PLC0415 - heavy import
+
+        return open_mcp_gateway(self.settings, direct, self._region)
+
+    @property
+    def transport_gaps(self) -> tuple[Gap, ...]:
+        """What went wrong with the transport itself, e.g. an MCP server given up."""
+        return tuple(getattr(self._gateway, "gaps", ()))
+
+    def close(self) -> None:
+        """Stop what the gateway started (the MCP server subprocesses); safe to repeat."""
+        close = getattr(self._gateway, "close", None)
+        if callable(close):
+            close()
 
     @property
     def region(self) -> str:

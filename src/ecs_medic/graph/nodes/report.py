@@ -27,7 +27,7 @@ def report(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisStat
             ),
             context=state.get("context_info") or ContextInfo(source="local"),
             findings=tuple(state.get("findings", ())),
-            gaps=tuple(state.get("gaps", ())),
+            gaps=(*state.get("gaps", ()), *aws.transport_gaps),
             stats=Stats(
                 duration_s=round(time.time() - state["started_at"], 3),
                 api_calls=aws.api_calls,
