@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ecs_medic.aws.mcp_provision  # the pinned AWS MCP servers, each in its own env
 	@touch $(STAMP)
 
 install: $(STAMP)
