@@ -19,6 +19,7 @@ class AwsConnector:
     _gateway: Gateway | None = field(default=None, init=False)
     _region: str = field(default="", init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _installed: Gateway | None = field(default=None, init=False)  # on Planton's account
 
     def gateway(self) -> Gateway:
         """The run's gateway, opened on first use from the local AWS chain."""
@@ -30,8 +31,10 @@ class AwsConnector:
 
     def install(self, direct: Gateway, region: str) -> None:
         """Use this boto3 gateway (e.g. on the role Planton names) instead of the local chain."""
+        self.close()  # a gateway opened earlier (e.g. by intake) must not leak its servers
         with self._lock:
             self._region = region
+            self._installed = direct
             self._gateway = self._transport_over(direct)
 
     def _transport_over(self, direct: Gateway) -> Gateway:
@@ -61,6 +64,8 @@ class AwsConnector:
 
     def write_gateway(self) -> Gateway:
         """A separate gateway for the apply step only, opened after approval (boto3 for now)."""
+        if self._installed is not None:  # the account Planton names, through its role
+            return self._installed
         gateway, _ = open_gateway(self.settings)
         return gateway
 
