@@ -280,3 +280,12 @@ def test_completed_rollout_costs_no_service_deployment_calls():
     capacity = Collector(gateway).collect(TARGET).capacity
     assert set() == operations(gateway) & {"ListServiceDeployments", "DescribeServiceDeployments"}
     assert () == capacity.circuit_breakers
+
+
+def test_failed_rollout_costs_no_service_deployment_calls():
+    """A FAILED rollout's verdict and failedTasks are already in DescribeServices."""
+    gateway = account()
+    entry = gateway.answers["ecs", "DescribeServices"]["services"][0]
+    entry["deployments"][0]["rolloutState"] = "FAILED"
+    Collector(gateway).collect(TARGET)
+    assert set() == operations(gateway) & {"ListServiceDeployments", "DescribeServiceDeployments"}

@@ -2,7 +2,7 @@
 
 Container instances, capacity providers and their Auto Scaling groups are read only for
 services that run on EC2; scaling policies and activities only when the service has a
-scalable target; circuit-breaker counts only while a watched rollout has not completed;
+scalable target; circuit-breaker counts only while a watched rollout is in progress;
 task protection only while tasks may be waiting to be stopped.
 """
 
@@ -209,9 +209,13 @@ def _metrics(
 
 
 def rollout_watched(service: Service) -> bool:
-    """Whether a circuit breaker is watching a rollout that has not completed."""
+    """Whether a circuit breaker is counting failures of a rollout still in progress.
+
+    A COMPLETED rollout has nothing left to count, and a FAILED one has its verdict and
+    failedTasks in DescribeServices already.
+    """
     return service.deployment_config.circuit_breaker_enabled and any(
-        d.rollout_state not in (None, "COMPLETED") for d in service.deployments
+        d.rollout_state == "IN_PROGRESS" for d in service.deployments
     )
 
 
