@@ -440,6 +440,17 @@ def answers() -> dict[tuple[str, str], Answer]:
             ]
         },
         ("ec2", "DescribeSecurityGroups"): _security_groups,
+        ("ec2", "DescribeNetworkInterfaces"): {
+            "NetworkInterfaces": [
+                {
+                    "NetworkInterfaceId": "eni-leak",
+                    "SubnetId": "subnet-a1",
+                    "Status": "available",
+                    "InterfaceType": "interface",
+                    "Description": "left by a deleted Lambda",
+                }
+            ]
+        },
         ("ecr", "BatchGetImage"): {
             "images": [
                 {

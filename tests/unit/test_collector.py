@@ -158,6 +158,7 @@ def test_one_fargate_service_costs_these_calls():
         "cloudwatch:GetMetricData": 1,
         "ec2:DescribeInternetGateways": 1,
         "ec2:DescribeNatGateways": 1,
+        "ec2:DescribeNetworkInterfaces": 1,  # the task subnets have 3 free IPs each
         "ec2:DescribeNetworkAcls": 1,
         "ec2:DescribeRouteTables": 1,
         "ec2:DescribeSecurityGroups": 1,

@@ -120,3 +120,27 @@ def test_service_without_load_balancer_reads_no_elbv2():
     snapshot = Collector(gateway).collect(TARGET)
     assert set() == {s for s, _, _ in gateway.calls if s == "elbv2"}
     assert ((), ()) == (snapshot.network.load_balancers, snapshot.network.listeners)
+
+
+def test_subnets_short_of_ips_are_searched_for_idle_interfaces():
+    """3 free IPs each: available ENIs in the task subnets are listed in one call."""
+    gateway = account()
+    network = Collector(gateway).collect(TARGET).network
+    (request,) = [p for _, op, p in gateway.calls if op == "DescribeNetworkInterfaces"]
+    assert [
+        {"Name": "subnet-id", "Values": ["subnet-a1", "subnet-b2"]},
+        {"Name": "status", "Values": ["available"]},
+    ] == request["Filters"]
+    assert [("eni-leak", "subnet-a1")] == [(i.id, i.subnet_id) for i in network.idle_interfaces]
+
+
+def test_subnets_with_room_are_not_searched_for_idle_interfaces():
+    """Plenty of free IPs: no DescribeNetworkInterfaces call."""
+    gateway = account()
+    subnets = gateway.answers["ec2", "DescribeSubnets"]
+    assert callable(subnets)
+    gateway.answers["ec2", "DescribeSubnets"] = lambda p: {
+        "Subnets": [{**s, "AvailableIpAddressCount": 250} for s in subnets(p)["Subnets"]]
+    }
+    Collector(gateway).collect(TARGET)
+    assert "DescribeNetworkInterfaces" not in {op for _, op, _ in gateway.calls}

@@ -7,6 +7,7 @@ from typing import Any
 
 from ecs_medic.aws.parsing import Json
 from ecs_medic.aws.snapshot_network import (
+    IdleInterface,
     InternetGateway,
     Listener,
     LoadBalancer,
@@ -208,4 +209,14 @@ def parse_listener(d: Json, rules: Iterable[Json] = ()) -> Listener:
         port=_int(d.get("Port")),
         protocol=d.get("Protocol"),
         target_group_arns=tuple(dict.fromkeys(targets)),
+    )
+
+
+def parse_idle_interface(d: Json) -> IdleInterface:
+    """One entry of DescribeNetworkInterfaces (filtered on status=available)."""
+    return IdleInterface(
+        id=d["NetworkInterfaceId"],
+        subnet_id=d.get("SubnetId", ""),
+        description=d.get("Description", ""),
+        interface_type=d.get("InterfaceType"),
     )

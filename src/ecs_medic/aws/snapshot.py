@@ -27,6 +27,7 @@ from ecs_medic.aws.snapshot_capacity import (
     TaskProtection,
 )
 from ecs_medic.aws.snapshot_network import (
+    IdleInterface,
     InternetGateway,
     Listener,
     LoadBalancer,
@@ -333,6 +334,8 @@ class NetworkView:
     network_acls: tuple[NetworkAcl, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()
     listeners: tuple[Listener, ...] = ()
+    # ENIs in status "available" (attached to nothing) in task subnets that run short of IPs
+    idle_interfaces: tuple[IdleInterface, ...] = ()
 
     def subnet(self, subnet_id: str) -> Subnet | None:
         """The subnet with this id, if collected."""

@@ -168,3 +168,13 @@ class Listener:
     port: int | None = None
     protocol: str | None = None
     target_group_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IdleInterface:
+    """An ENI in status "available": it holds a subnet IP while attached to nothing."""
+
+    id: str
+    subnet_id: str
+    description: str = ""
+    interface_type: str | None = None

@@ -16,6 +16,7 @@ from ecs_medic.aws import parsing_network as parse
 from ecs_medic.aws.collect.reader import Reader, unique
 from ecs_medic.aws.snapshot import NetworkView, Service, TargetGroup
 from ecs_medic.aws.snapshot_network import (
+    IdleInterface,
     InternetGateway,
     Listener,
     LoadBalancer,
@@ -27,6 +28,8 @@ from ecs_medic.aws.snapshot_network import (
     Vpc,
     VpcEndpoint,
 )
+
+LOW_IPS = 16  # below this many free IPs a subnet is worth a look for leaked ENIs
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ def collect_network(
     task_subnets = _subnets(reader, task_subnet_ids)
     vpc_id = _vpc_id(task_subnets, target_groups.result())
     vpc_reads = _start_vpc_reads(reader, vpc_id) if vpc_id else {}
+    idle_f = reader.submit(_idle_interfaces, reader, short_of_ips(service, task_subnets))
     balancers = _load_balancers(reader, target_groups.result())
     listeners_f = reader.submit(_listeners, reader, balancers, target_groups.result())
     parts = _vpc_parts({key: f.result() or {} for key, f in vpc_reads.items()})
@@ -77,7 +81,30 @@ def collect_network(
         network_acls=parts.acls,
         load_balancers=balancers,
         listeners=listeners_f.result(),
+        idle_interfaces=idle_f.result(),
     )
+
+
+def short_of_ips(service: Service, subnets: Sequence[Subnet]) -> list[str]:
+    """Task subnets with fewer free IPs than a full rollout of the service may need."""
+    surge = service.desired_count * (service.deployment_config.maximum_percent or 200) // 100
+    floor = max(LOW_IPS, surge)
+    return [s.id for s in subnets if s.available_ips is not None and s.available_ips < floor]
+
+
+def _idle_interfaces(reader: Reader, subnet_ids: list[str]) -> tuple[IdleInterface, ...]:
+    """ENIs attached to nothing in these subnets: leaked ones hold the IPs tasks need."""
+    if not subnet_ids:
+        return ()
+    filters = [
+        {"Name": "subnet-id", "Values": subnet_ids},
+        {"Name": "status", "Values": ["available"]},
+    ]
+    response = reader.call(
+        "ec2", "DescribeNetworkInterfaces", {"Filters": filters}, ",".join(subnet_ids)
+    )
+    interfaces = (response or {}).get("NetworkInterfaces", ())
+    return tuple(parse.parse_idle_interface(i) for i in interfaces)
 
 
 def _vpc_id(subnets: Sequence[Subnet], target_groups: Sequence[TargetGroup]) -> str | None:
