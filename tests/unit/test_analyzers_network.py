@@ -326,3 +326,15 @@ def test_efs_timeout_names_the_nfs_port():
         == finding.remediation
     )
     assert [] == egress_path(failing(snapshot(stopped_tasks=stopped)))
+
+
+def test_fargate_is_read_from_the_task_definition_when_nothing_else_says():
+    """No launch type on the service or tasks: a FARGATE-only task definition decides."""
+    snap = timed_out(ECR_TIMEOUT, route_tables=(ISOLATED,))
+    snap = replace(
+        snap,
+        service=replace(snap.service, launch_type=None),
+        stopped_tasks=tuple(replace(t, launch_type=None) for t in snap.stopped_tasks),
+    )
+    [finding] = egress_path(snap)
+    assert ("NO_EGRESS_FOR_IMAGE_PULL", 0.9) == (finding.code, finding.confidence)

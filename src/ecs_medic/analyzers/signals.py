@@ -247,9 +247,11 @@ def is_fargate(snapshot: ServiceSnapshot) -> bool:
         return service.launch_type == "FARGATE"
     if service.capacity_provider_strategy:
         return any("FARGATE" in p for p in service.capacity_provider_strategy)
-    return any(
-        t.launch_type == "FARGATE" for t in (*snapshot.running_tasks, *snapshot.stopped_tasks)
-    )
+    tasks = (*snapshot.running_tasks, *snapshot.stopped_tasks)
+    if any(t.launch_type for t in tasks):
+        return any(t.launch_type == "FARGATE" for t in tasks)
+    definition = snapshot.current_task_definition
+    return definition is not None and definition.requires_compatibilities == ("FARGATE",)
 
 
 def signal_finding(
