@@ -14,7 +14,7 @@ import atexit
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,11 +151,11 @@ class McpGateway:
 
     # -- servers ------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start both servers now, in parallel, instead of on their first call."""
+    def start(self, roles: Iterable[ServerRole] = tuple(ServerRole)) -> None:
+        """Start these servers now, in parallel, instead of on their first call."""
         threads = [
-            threading.Thread(target=self._session, args=(slot,), daemon=True)
-            for slot in self._slots.values()
+            threading.Thread(target=self._session, args=(self._slots[role],), daemon=True)
+            for role in roles
         ]
         for thread in threads:
             thread.start()
@@ -263,10 +263,18 @@ def _reason(exc: BaseException, label: str) -> str:
 
 
 def open_mcp_gateway(settings: Settings, direct: Gateway, region: str) -> McpGateway:
-    """An McpGateway with both servers started, on the same credentials as `direct`.
+    """An McpGateway with both servers started, on the same credentials as `direct`."""
+    timeouts = McpTimeouts(settings.mcp.start_timeout_s, settings.mcp.call_timeout_s)
+    gateway = McpGateway(spec_factory(settings, direct, region), direct, timeouts)
+    gateway.start()
+    return gateway
 
-    The credentials are resolved from the standard chain (or the profile) once and handed to
-    the servers in their subprocess environment only.
+
+def spec_factory(settings: Settings, direct: Gateway, region: str) -> SpecFactory:
+    """How to start each server: the user's override or the pinned one, with credentials.
+
+    The credentials are frozen from `direct`'s session once and handed to the servers in
+    their subprocess environment only.
     """
     try:
         overrides = load_config(settings.mcp.config_file)
@@ -279,10 +287,7 @@ def open_mcp_gateway(settings: Settings, direct: Gateway, region: str) -> McpGat
     def spec(role: ServerRole) -> ServerSpec:
         return build_spec(role, overrides.get(role) or default_command(role, root), aws, work_dir)
 
-    timeouts = McpTimeouts(settings.mcp.start_timeout_s, settings.mcp.call_timeout_s)
-    gateway = McpGateway(spec, direct, timeouts)
-    gateway.start()
-    return gateway
+    return spec
 
 
 def _aws_env(settings: Settings, direct: Gateway, region: str) -> AwsEnv:
