@@ -498,6 +498,76 @@ def answers() -> dict[tuple[str, str], Answer]:
     }
 
 
+ASG = (
+    f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:1234:autoScalingGroupName/ledger-asg"
+)
+INSTANCE = f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/payments/ci-1"
+PROFILE = f"arn:aws:iam::{ACCOUNT}:instance-profile/ecs-node"
+INSTANCE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecs-node-role"
+
+
+def on_ec2(gateway: FakeGateway, **service: Any) -> None:
+    """Turn the fake service into an EC2 one (launch type or capacity provider strategy)."""
+    answer = gateway.answers["ecs", "DescribeServices"]
+    entry = answer["services"][0]
+    entry.pop("launchType")
+    entry.update(service)
+    gateway.answers["ecs", "ListContainerInstances"] = {"containerInstanceArns": [INSTANCE]}
+    gateway.answers["ecs", "DescribeContainerInstances"] = {
+        "containerInstances": [
+            {
+                "containerInstanceArn": INSTANCE,
+                "ec2InstanceId": "i-0abc",
+                "status": "ACTIVE",
+                "agentConnected": False,
+                "runningTasksCount": 3,
+                "registeredResources": [
+                    {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 3904},
+                ],
+                "remainingResources": [
+                    {"name": "CPU", "type": "INTEGER", "integerValue": 256},
+                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 128},
+                    {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22", "8080"]},
+                ],
+                "attributes": [
+                    {"name": "ecs.availability-zone", "value": "eu-west-1b"},
+                    {"name": "ecs.instance-type", "value": "t3.medium"},
+                ],
+                "versionInfo": {"agentVersion": "1.80.0"},
+            }
+        ]
+    }
+    gateway.answers["ecs", "DescribeCapacityProviders"] = {
+        "capacityProviders": [
+            {
+                "name": "ledger-cp",
+                "status": "ACTIVE",
+                "autoScalingGroupProvider": {
+                    "autoScalingGroupArn": ASG,
+                    "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
+                },
+            }
+        ]
+    }
+    gateway.answers["autoscaling", "DescribeAutoScalingGroups"] = {
+        "AutoScalingGroups": [
+            {"AutoScalingGroupName": "ledger-asg", "DesiredCapacity": 1, "MinSize": 1, "MaxSize": 1}
+        ]
+    }
+    gateway.answers["ec2", "DescribeInstances"] = {
+        "Reservations": [
+            {"Instances": [{"InstanceId": "i-0abc", "IamInstanceProfile": {"Arn": PROFILE}}]}
+        ]
+    }
+    gateway.answers["iam", "GetInstanceProfile"] = {
+        "InstanceProfile": {"InstanceProfileName": "ecs-node", "Roles": [{"Arn": INSTANCE_ROLE}]}
+    }
+    gateway.answers["ecs", "ListAccountSettings"] = {
+        "settings": [{"name": "awsvpcTrunking", "value": "disabled"}]
+    }
+
+
 def account(**changes: Answer) -> FakeGateway:
     """The account, with some answers replaced: `account(**{"iam:GetRole": error})`."""
     table = answers()

@@ -8,12 +8,14 @@ from fake_account import (
     DB_SECRET,
     EXECUTION_ROLE,
     HUB_SECRET,
+    INSTANCE_ROLE,
     PARAM_ARN,
     REGION,
     TARGET,
     TASK_ROLE,
     account,
     not_found,
+    on_ec2,
 )
 
 from ecs_medic.aws.collector import Collector
@@ -172,3 +174,48 @@ def test_log_group_must_match_exactly():
     assert [("/svc/ledger", REGION, False, ("app", "envoy"))] == [
         (g.name, g.region, g.exists, g.containers) for g in groups
     ]
+
+
+def without_execution_role(gateway):
+    """The task definition names no execution role (allowed on EC2)."""
+    answer = gateway.answers["ecs", "DescribeTaskDefinition"]
+
+    def plain(params):
+        found = answer(params)
+        found["taskDefinition"].pop("executionRoleArn")
+        for container in found["taskDefinition"]["containerDefinitions"]:
+            container.pop("secrets", None)
+            container.pop("repositoryCredentials", None)
+        return found
+
+    gateway.answers["ecs", "DescribeTaskDefinition"] = plain
+
+
+def test_ec2_without_execution_role_simulates_the_instance_role():
+    """The container instance's role pulls the image and writes the logs: it is simulated."""
+    gateway = account()
+    on_ec2(gateway, launchType="EC2")
+    without_execution_role(gateway)
+    access = Collector(gateway).collect(TARGET).access
+    assert ["task", "instance", "service-linked"] == [r.purpose for r in access.roles]
+    assert {INSTANCE_ROLE} == {d.role_arn for d in access.decisions}
+    assert {"image pull", "logs /svc/ledger"} <= {d.purpose for d in access.decisions}
+    assert [["i-0abc"]] == [
+        p["InstanceIds"] for _, op, p in gateway.calls if op == "DescribeInstances"
+    ]
+
+
+def test_ec2_with_execution_role_simulates_only_the_execution_role():
+    """With an execution role the agent pulls as that role; the instance role is only read."""
+    gateway = account()
+    on_ec2(gateway, launchType="EC2")
+    access = Collector(gateway).collect(TARGET).access
+    assert INSTANCE_ROLE in {r.arn for r in access.roles}
+    assert {EXECUTION_ROLE} == {d.role_arn for d in access.decisions}
+
+
+def test_fargate_reads_no_instance_profile():
+    """No DescribeInstances or GetInstanceProfile for Fargate."""
+    gateway = account()
+    Collector(gateway).collect(TARGET)
+    assert set() == {op for _, op, _ in gateway.calls} & {"DescribeInstances", "GetInstanceProfile"}

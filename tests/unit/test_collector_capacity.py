@@ -4,68 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_account import ACCOUNT, CLUSTER, REGION, TARGET, TD, account
+from fake_account import ASG, CLUSTER, TARGET, TD, account, on_ec2
 
 from ecs_medic.aws.collector import Collector
-
-ASG = (
-    f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:1234:autoScalingGroupName/ledger-asg"
-)
-INSTANCE = f"arn:aws:ecs:{REGION}:{ACCOUNT}:container-instance/payments/ci-1"
-
-
-def on_ec2(gateway: Any, **service: Any) -> None:
-    """Turn the fake service into an EC2 one (launch type or capacity provider strategy)."""
-    answer = gateway.answers["ecs", "DescribeServices"]
-    entry = answer["services"][0]
-    entry.pop("launchType")
-    entry.update(service)
-    gateway.answers["ecs", "ListContainerInstances"] = {"containerInstanceArns": [INSTANCE]}
-    gateway.answers["ecs", "DescribeContainerInstances"] = {
-        "containerInstances": [
-            {
-                "containerInstanceArn": INSTANCE,
-                "ec2InstanceId": "i-0abc",
-                "status": "ACTIVE",
-                "agentConnected": False,
-                "runningTasksCount": 3,
-                "registeredResources": [
-                    {"name": "CPU", "type": "INTEGER", "integerValue": 2048},
-                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 3904},
-                ],
-                "remainingResources": [
-                    {"name": "CPU", "type": "INTEGER", "integerValue": 256},
-                    {"name": "MEMORY", "type": "INTEGER", "integerValue": 128},
-                    {"name": "PORTS", "type": "STRINGSET", "stringSetValue": ["22", "8080"]},
-                ],
-                "attributes": [
-                    {"name": "ecs.availability-zone", "value": "eu-west-1b"},
-                    {"name": "ecs.instance-type", "value": "t3.medium"},
-                ],
-                "versionInfo": {"agentVersion": "1.80.0"},
-            }
-        ]
-    }
-    gateway.answers["ecs", "DescribeCapacityProviders"] = {
-        "capacityProviders": [
-            {
-                "name": "ledger-cp",
-                "status": "ACTIVE",
-                "autoScalingGroupProvider": {
-                    "autoScalingGroupArn": ASG,
-                    "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
-                },
-            }
-        ]
-    }
-    gateway.answers["autoscaling", "DescribeAutoScalingGroups"] = {
-        "AutoScalingGroups": [
-            {"AutoScalingGroupName": "ledger-asg", "DesiredCapacity": 1, "MinSize": 1, "MaxSize": 1}
-        ]
-    }
-    gateway.answers["ecs", "ListAccountSettings"] = {
-        "settings": [{"name": "awsvpcTrunking", "value": "disabled"}]
-    }
 
 
 def operations(gateway: Any) -> set[str]:

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from ecs_medic.aws.collect import capacity as capacity_family
 from ecs_medic.aws.collect import core, registry
 from ecs_medic.aws.collect.access import collect_access
-from ecs_medic.aws.collect.capacity import collect_capacity
 from ecs_medic.aws.collect.network import collect_network
 from ecs_medic.aws.collect.reader import Reader
 from ecs_medic.aws.gateway import Gateway
@@ -23,7 +23,7 @@ from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.config import CollectSettings
 from ecs_medic.context.target import Target
 
-PIPELINES = 9  # one thread per submitted pipeline below, so waiting never starves a call
+PIPELINES = 10  # one thread per submitted pipeline below, so waiting never starves a call
 
 
 class Collector:
@@ -50,8 +50,13 @@ class Collector:
             logs = pipelines.submit(core.logs, reader, tasks, definitions, settings)
             images = pipelines.submit(registry.images, reader, definitions, region)
             network = pipelines.submit(collect_network, reader, service, groups)
-            access = pipelines.submit(collect_access, reader, service, region, definitions, images)
-            capacity = pipelines.submit(collect_capacity, reader, service, tasks, _now())
+            fleet = pipelines.submit(capacity_family.fleet, reader, service)
+            access = pipelines.submit(
+                collect_access, reader, service, region, definitions, images=images, fleet=fleet
+            )
+            capacity = pipelines.submit(
+                capacity_family.collect_capacity, reader, service, fleet, tasks, _now()
+            )
             snapshot = ServiceSnapshot(
                 region=region,
                 account_id=target.account_id,

@@ -2,7 +2,8 @@
 
 The execution role is simulated (iam:SimulatePrincipalPolicy, one call for all its needs)
 for the ECR pull, the secrets and parameters it must read, the customer-managed KMS keys
-behind them and the awslogs streams it must write.
+behind them and the awslogs streams it must write. On EC2 without an execution role, the
+container instances' roles are simulated for the pull and the logs instead.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from dataclasses import dataclass
 
 from ecs_medic.aws import parsing_access as parse
 from ecs_medic.aws.collect import secrets
-from ecs_medic.aws.collect.reader import Missing, Reader, Response, unique
+from ecs_medic.aws.collect.capacity import Fleet
+from ecs_medic.aws.collect.reader import Reader, unique
 from ecs_medic.aws.collect.registry import Images
+from ecs_medic.aws.collect.roles import finish_role, instance_roles, start_role
 from ecs_medic.aws.images import parse_ecr_image
 from ecs_medic.aws.snapshot import AccessView, Service, TaskDefinition
 from ecs_medic.aws.snapshot_access import PolicyDecision, Role, SecretCheck
 
 SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"
 ECR_PULL = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
-_ROLE_READS = ("GetRole", "ListAttachedRolePolicies", "ListRolePolicies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,38 +61,42 @@ def collect_access(
     service: Service,
     region: str,
     definitions: Future[tuple[TaskDefinition, ...]],
+    *,
     images: Future[Images],
+    fleet: Future[Fleet],
 ) -> AccessView:
     """Roles, simulation, secrets and log groups of the service's current task definition."""
     arns = Arns.of(service.arn, region)
     linked_arn = arns.arn(
         "iam", f"role/aws-service-role/ecs.amazonaws.com/{SERVICE_LINKED_ROLE}", "", ""
     )
-    linked = _start_role(reader, linked_arn)
+    linked = start_role(reader, linked_arn)
     current = next(
         (td for td in definitions.result() if td.arn == service.task_definition_arn), None
     )
     if current is None:
-        role = _finish_role(linked_arn, "service-linked", linked)
+        role = finish_role(linked_arn, "service-linked", linked)
         return AccessView(
             roles=(role,) if role else (),
             manifests=images.result()[1],
             service_linked_role_exists=role.exists if role else None,
         )
     wanted = _task_roles(current)
-    started = [_start_role(reader, arn) for arn, _ in wanted]
+    started = [start_role(reader, arn) for arn, _ in wanted]
     refs = secrets.secret_refs(current, region)
     secret_futures = secrets.start_secret_checks(reader, refs, region)
+    on_ec2 = fleet.result()
+    instance = instance_roles(reader, on_ec2.instances) if on_ec2.on_ec2 else ()
     groups = secrets.log_groups(reader, current, region)
     roles = [
-        _finish_role(arn, purpose, f) for (arn, purpose), f in zip(wanted, started, strict=True)
+        finish_role(arn, purpose, f) for (arn, purpose), f in zip(wanted, started, strict=True)
     ]
-    linked_role = _finish_role(linked_arn, "service-linked", linked)
+    linked_role = finish_role(linked_arn, "service-linked", linked)
     checked = secrets.finish_secret_checks(refs, secret_futures)
     execution = next((r for r in roles if r and r.purpose == "execution" and r.exists), None)
-    decisions = _simulate(reader, execution, needs(current, checked, arns)) if execution else ()
+    decisions = _decisions(reader, current, checked, arns, execution=execution, instance=instance)
     return AccessView(
-        roles=tuple(r for r in (*roles, linked_role) if r),
+        roles=tuple(r for r in (*roles, *instance, linked_role) if r),
         decisions=decisions,
         secrets=checked,
         log_groups=groups,
@@ -99,44 +105,27 @@ def collect_access(
     )
 
 
+def _decisions(
+    reader: Reader,
+    definition: TaskDefinition,
+    checked: Sequence[SecretCheck],
+    arns: Arns,
+    *,
+    execution: Role | None,
+    instance: Sequence[Role],
+) -> tuple[PolicyDecision, ...]:
+    """Simulate the execution role for everything; without one, EC2 instance roles pull and log."""
+    if execution is not None:
+        return _simulate(reader, execution, needs(definition, checked, arns))
+    wanted = _image_needs(definition, arns) + _log_needs(definition, arns)
+    found = reader.map(lambda r: _simulate(reader, r, wanted), [r for r in instance if r.exists])
+    return tuple(d for decisions in found for d in decisions)
+
+
 def _task_roles(definition: TaskDefinition) -> list[tuple[str, str]]:
     """(ARN, purpose) of the execution and task roles."""
     roles = [(definition.execution_role_arn, "execution"), (definition.task_role_arn, "task")]
     return [(arn, purpose) for arn, purpose in roles if arn]
-
-
-# -- roles ---------------------------------------------------------------------------------
-
-
-def _start_role(reader: Reader, arn: str) -> list[Future[Response | Missing | None]]:
-    """GetRole, ListAttachedRolePolicies and ListRolePolicies at once."""
-    name = arn.rsplit("/", 1)[-1]
-    return [reader.submit(reader.lookup, "iam", op, {"RoleName": name}, arn) for op in _ROLE_READS]
-
-
-def _finish_role(
-    arn: str, purpose: str, futures: Sequence[Future[Response | Missing | None]]
-) -> Role | None:
-    """The role from its three reads; None when GetRole itself failed (a gap)."""
-    role, attached, inline = (f.result() for f in futures)
-    name = arn.rsplit("/", 1)[-1]
-    if role is None:
-        return None
-    if isinstance(role, Missing):
-        return Role(arn, name, exists=False, purpose=purpose)
-    found = role.get("Role") or {}
-    return Role(
-        arn=str(found.get("Arn") or arn),
-        name=str(found.get("RoleName") or name),
-        trusted_services=parse.trusted_services(found.get("AssumeRolePolicyDocument")),
-        attached_policy_arns=parse.attached_policy_arns(_answers(attached)),
-        inline_policy_names=parse.inline_policy_names(_answers(inline)),
-        purpose=purpose,
-    )
-
-
-def _answers(response: Response | Missing | None) -> list[Response]:
-    return [response] if isinstance(response, dict) else []
 
 
 # -- what the execution role needs ---------------------------------------------------------
@@ -224,7 +213,7 @@ def _simulate(reader: Reader, role: Role, wanted: Sequence[Need]) -> tuple[Polic
     if response is None:
         return ()
     purposes: dict[tuple[str, str], str] = {}
-    for n in wanted:  # one pair may serve several purposes (two keys of one secret)
+    for n in dict.fromkeys(wanted):  # one pair may serve several purposes (two secret keys)
         known = purposes.get((n.action, n.resource))
         purposes[n.action, n.resource] = f"{known}; {n.purpose}" if known else n.purpose
     return tuple(

@@ -9,6 +9,7 @@ task protection only while tasks may be waiting to be stopped.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,25 +34,44 @@ DEPLOYMENTS_DESCRIBED = 5
 _SCALING = "application-autoscaling"
 
 
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    """The cluster and, for a service on EC2, its container instances."""
+
+    cluster: Cluster | None
+    on_ec2: bool
+    instances: tuple[ContainerInstance, ...] = ()
+
+
+def fleet(reader: Reader, service: Service) -> Fleet:
+    """The cluster, then the container instances when the service runs on EC2."""
+    early = service.launch_type == "EC2"  # known without the cluster's default strategy
+    instances_f = (
+        reader.submit(_container_instances, reader, service.cluster_arn) if early else None
+    )
+    cluster = _cluster(reader, service.cluster_arn)
+    if not uses_ec2(service, cluster):
+        return Fleet(cluster, on_ec2=False)
+    instances = (
+        instances_f.result() if instances_f else _container_instances(reader, service.cluster_arn)
+    )
+    return Fleet(cluster, on_ec2=True, instances=instances)
+
+
 def collect_capacity(
-    reader: Reader, service: Service, lists: Future[TaskLists], now: datetime
+    reader: Reader, service: Service, fleet: Future[Fleet], lists: Future[TaskLists], now: datetime
 ) -> CapacityView:
     """Read what bounds the service's capacity; each failed read is a gap."""
     cluster_name = service.cluster_arn.rsplit("/", 1)[-1]
-    cluster_f = reader.submit(_cluster, reader, service.cluster_arn)
     metrics_f = reader.submit(_metrics, reader, cluster_name, service.name, now)
     breakers_f = reader.submit(_circuit_breakers, reader, service)
     scaling = _autoscaling(reader, f"service/{cluster_name}/{service.name}")
-    cluster = cluster_f.result()
-    on_ec2 = uses_ec2(service, cluster)
-    instances_f = (
-        reader.submit(_container_instances, reader, service.cluster_arn) if on_ec2 else None
-    )
-    providers = _capacity_providers(reader, service, cluster) if on_ec2 else ()
-    trunking = _trunking(reader) if on_ec2 and service.network else None
+    found = fleet.result()
+    providers = _capacity_providers(reader, service, found.cluster) if found.on_ec2 else ()
+    trunking = _trunking(reader) if found.on_ec2 and service.network else None
     return CapacityView(
-        cluster=cluster,
-        container_instances=instances_f.result() if instances_f else (),
+        cluster=found.cluster,
+        container_instances=found.instances,
         capacity_providers=providers,
         autoscaling=scaling,
         metrics=metrics_f.result(),
