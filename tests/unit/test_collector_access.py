@@ -219,3 +219,26 @@ def test_fargate_reads_no_instance_profile():
     gateway = account()
     Collector(gateway).collect(TARGET)
     assert set() == {op for _, op, _ in gateway.calls} & {"DescribeInstances", "GetInstanceProfile"}
+
+
+def test_parameter_shared_from_another_account_is_a_gap_not_missing():
+    """DescribeParameters cannot see another account's parameter: unchecked, and a gap."""
+    gateway = account()
+    answer = gateway.answers["ecs", "DescribeTaskDefinition"]
+    shared = PARAM_ARN.replace(ACCOUNT, "111122223333")
+
+    def moved(params):
+        found = answer(params)
+        found["taskDefinition"]["containerDefinitions"][0]["secrets"] = [
+            {"name": "FLAGS", "valueFrom": shared}
+        ]
+        return found
+
+    gateway.answers["ecs", "DescribeTaskDefinition"] = moved
+    snapshot = Collector(gateway).collect(TARGET)
+    assert [("FLAGS", None)] == [
+        (s.name, s.exists) for s in snapshot.access.secrets if s.kind == "ssm"
+    ]
+    assert [("ssm:DescribeParameters", "OtherAccount", shared)] == [
+        (g.source, g.reason, g.resource) for g in snapshot.gaps
+    ]

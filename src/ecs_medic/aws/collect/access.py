@@ -84,7 +84,7 @@ def collect_access(
     wanted = _task_roles(current)
     started = [start_role(reader, arn) for arn, _ in wanted]
     refs = secrets.secret_refs(current, region)
-    secret_futures = secrets.start_secret_checks(reader, refs, region)
+    secret_futures = secrets.start_secret_checks(reader, refs, region, arns.account)
     on_ec2 = fleet.result()
     instance = instance_roles(reader, on_ec2.instances) if on_ec2.on_ec2 else ()
     groups = secrets.log_groups(reader, current, region)

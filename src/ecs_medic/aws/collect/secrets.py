@@ -66,7 +66,7 @@ def parameter_names(ref: SecretCheck) -> list[str]:
 
 
 def start_secret_checks(
-    reader: Reader, refs: Sequence[SecretCheck], region: str
+    reader: Reader, refs: Sequence[SecretCheck], region: str, account: str
 ) -> list[Future[list[SecretCheck]]]:
     """Start one DescribeSecret per secret and one DescribeParameters per 25 parameters."""
     local = [r for r in refs if r.region == region]
@@ -80,12 +80,21 @@ def start_secret_checks(
     for ref in local:
         if ref.kind == "secretsmanager":
             secrets.setdefault(secret_arn(ref), []).append(ref)
-    parameters = [r for r in local if r.kind == "ssm"]
+    parameters = [r for r in local if r.kind == "ssm" and not _shared_parameter(r, account)]
+    for ref in local:
+        if ref.kind == "ssm" and _shared_parameter(ref, account):
+            reader.gap(_DESCRIBE_PARAMETERS, "OtherAccount", "a shared parameter", ref.value_from)
     futures = [
         reader.submit(_describe_secret, reader, arn, group) for arn, group in secrets.items()
     ]
     futures += [reader.submit(_describe_parameters, reader, b) for b in batches(parameters, 25)]
     return futures
+
+
+def _shared_parameter(ref: SecretCheck, account: str) -> bool:
+    """A parameter ARN of another account: DescribeParameters here cannot see it."""
+    parts = ref.value_from.split(":")
+    return ref.value_from.startswith("arn:") and len(parts) > 4 and parts[4] not in ("", account)
 
 
 def _describe_secret(reader: Reader, arn: str, refs: list[SecretCheck]) -> list[SecretCheck]:
