@@ -28,13 +28,13 @@ from builders import (
 )
 
 from ecs_medic.analyzers import analyze
-from ecs_medic.analyzers.targets import (
+from ecs_medic.analyzers.lb_wiring import (
     healthcheck_failing_container,
     lb_az_not_enabled,
-    target_reachability,
     tg_missing_or_unattached,
     tg_target_type_mismatch,
 )
+from ecs_medic.analyzers.targets import target_reachability
 from ecs_medic.aws.snapshot import Gap, HealthCheck
 from ecs_medic.findings import Severity
 

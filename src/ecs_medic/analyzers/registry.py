@@ -15,6 +15,7 @@ from . import (
     expected,
     image,
     image_host,
+    lb_wiring,
     load_balancer,
     network,
     placement,
@@ -55,10 +56,10 @@ ANALYZERS: tuple[Analyzer, ...] = (
     # 4. load balancer and health checks
     load_balancer.tg_healthcheck_failing,
     targets.target_reachability,
-    targets.tg_target_type_mismatch,
-    targets.tg_missing_or_unattached,
-    targets.lb_az_not_enabled,
-    targets.healthcheck_failing_container,
+    lb_wiring.tg_target_type_mismatch,
+    lb_wiring.tg_missing_or_unattached,
+    lb_wiring.lb_az_not_enabled,
+    lb_wiring.healthcheck_failing_container,
     # 5. resources and placement
     placement.insufficient_cpu_memory,
     placement.no_container_instances,
