@@ -62,6 +62,7 @@ class McpSettings:
     servers_dir: Path | None = None  # ECS_MEDIC_MCP_DIR: where pinned servers are provisioned
     start_timeout_s: float = 60.0
     call_timeout_s: float = MCP_CALL_TIMEOUT_S
+    api_servers: int = 2  # ECS_MEDIC_MCP_API_SERVERS: AWS API server processes (call_aws)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,19 @@ def load_mcp_settings(env: Mapping[str, str]) -> McpSettings:
         config_file=Path(config).expanduser() if config else None,
         servers_dir=Path(servers).expanduser() if servers else None,
         call_timeout_s=_seconds("ECS_MEDIC_MCP_TIMEOUT", timeout) or MCP_CALL_TIMEOUT_S,
+        api_servers=_count("ECS_MEDIC_MCP_API_SERVERS", env.get("ECS_MEDIC_MCP_API_SERVERS"), 2),
     )
+
+
+def _count(name: str, value: str | None, default: int) -> int:
+    """A count from 1 to 8 from an environment variable; a clear error otherwise."""
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 8:
+        from ecs_medic.errors import ContextError  # noqa: PLC0415 - config stays import-light
+
+        raise ContextError(f"{name} must be a whole number from 1 to 8, not '{value}'.")
+    return int(value)
 
 
 def _seconds(name: str, value: str | None) -> float | None:

@@ -155,7 +155,7 @@ def test_secret_references_pass_and_environment_values_do_not(lab, shared):
 def test_killed_server_is_restarted_once_then_replaced_by_direct(lab, tmp_path):
     """First death: a new server, still mcp. Second death: direct, a gap, mcp+direct."""
     others = set(children("mcp_launcher.py")) | set(children("ecs-mcp-server"))
-    gateway = open_gateway(lab, tmp_path)
+    gateway = open_gateway(lab, tmp_path, api_servers=1)
     try:
         account = gateway.call("sts", "GetCallerIdentity", {})["Account"]
         kill("mcp_launcher.py", others)
@@ -171,6 +171,22 @@ def test_killed_server_is_restarted_once_then_replaced_by_direct(lab, tmp_path):
     finally:
         gateway.close()
     assert set() == set(children("ecs-mcp-server")) - others
+
+
+def test_a_pool_keeps_serving_when_one_process_is_given_up(lab, tmp_path):
+    """With two AWS API servers, one given up leaves the other serving: no direct reads."""
+    others = set(children("mcp_launcher.py"))
+    gateway = open_gateway(lab, tmp_path, api_servers=2)
+    try:
+        assert 2 == len(set(children("mcp_launcher.py")) - others)
+        for _ in range(3):
+            kill_one = sorted(set(children("mcp_launcher.py")) - others)[:1]
+            os.kill(kill_one[0], signal.SIGKILL)
+            for _ in range(4):
+                assert gateway.call("sts", "GetCallerIdentity", {})["Account"]
+        assert ("mcp", ()) == (gateway.transport, gateway.gaps)
+    finally:
+        gateway.close()
 
 
 def test_server_that_cannot_start_leaves_its_reads_to_direct(lab, tmp_path):

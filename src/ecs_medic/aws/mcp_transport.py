@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -82,6 +83,22 @@ class McpTimeouts:
     call_s: float = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class McpPool:
+    """How many processes of each server to run; calls are spread over them in turn.
+
+    Each server runs its calls one at a time, and call_aws costs about 100 ms of the server's
+    CPU per call, so a second AWS API server lets the collector's parallel reads overlap.
+    """
+
+    ecs: int = 1
+    aws_api: int = 2
+
+    def size(self, role: ServerRole) -> int:
+        """The number of processes for `role` (at least one)."""
+        return max(1, self.ecs if role is ServerRole.ECS else self.aws_api)
+
+
 @dataclass
 class _Slot:
     """One server's state: its session, how often it failed, whether it was given up."""
@@ -91,6 +108,7 @@ class _Slot:
     generation: int = 0
     failures: int = 0
     given_up: bool = False
+    reason: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -102,12 +120,15 @@ class McpGateway:
         specs: SpecFactory,
         direct: Gateway,
         timeouts: McpTimeouts | None = None,
+        pool: McpPool | None = None,
     ) -> None:
         self._specs = specs
         self._direct = direct
         self._timeouts = timeouts or McpTimeouts()
         self._loop = EventLoopThread()
-        self._slots = {role: _Slot(role) for role in ServerRole}
+        pool = pool or McpPool()
+        self._pools = {role: [_Slot(role) for _ in range(pool.size(role))] for role in ServerRole}
+        self._turns = itertools.count()
         self._gaps: list[Gap] = []
         self._lock = threading.Lock()
         self._calls = 0
@@ -118,8 +139,8 @@ class McpGateway:
 
     @property
     def transport(self) -> str:
-        """The name: mcp, or mcp+direct once a server was given up for the direct transport."""
-        return "mcp+direct" if any(s.given_up for s in self._slots.values()) else "mcp"
+        """The name: mcp, or mcp+direct once a server's reads went to the direct transport."""
+        return "mcp+direct" if self.gaps else "mcp"
 
     @property
     def api_calls(self) -> int:
@@ -142,8 +163,9 @@ class McpGateway:
         if (service, operation) in DIRECT_READS:
             return self._direct.call(service, operation, params)
         role, tool, args = _route(service, operation, params)
-        result = self._call_tool(self._slots[role], tool, args, source)
+        result = self._call_tool(role, tool, args)
         if result is None:
+            self._fell_back(role, source)
             return self._direct.call(service, operation, params)
         if role is ServerRole.ECS:
             return mcp_results.ecs_response(result, source)
@@ -154,26 +176,40 @@ class McpGateway:
     def start(self, roles: Iterable[ServerRole] = tuple(ServerRole)) -> None:
         """Start these servers now, in parallel, instead of on their first call."""
         threads = [
-            threading.Thread(target=self._session, args=(self._slots[role],), daemon=True)
+            threading.Thread(target=self._session, args=(slot,), daemon=True)
             for role in roles
+            for slot in self._pools[role]
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
 
-    def _call_tool(self, slot: _Slot, tool: str, args: dict[str, Any], source: str) -> Any:
-        """The tool's result, or None when the server was given up (use direct)."""
+    def _all_slots(self) -> list[_Slot]:
+        return [slot for slots in self._pools.values() for slot in slots]
+
+    def _next_slot(self, role: ServerRole) -> _Slot:
+        """The role's processes in turn; a process given up is skipped while another lives."""
+        slots = self._pools[role]
+        turn = next(self._turns)
+        ordered = slots[turn % len(slots) :] + slots[: turn % len(slots)]
+        return next((s for s in ordered if not s.given_up), ordered[0])
+
+    def _call_tool(self, role: ServerRole, tool: str, args: dict[str, Any]) -> Any:
+        """The tool's result, or None when every process of the role was given up."""
         while True:
+            slot = self._next_slot(role)
             session, generation = self._session(slot)
             if session is None:
-                return None
+                if all(s.given_up for s in self._pools[role]):
+                    return None
+                continue
             try:
                 return self._loop.run(
                     session.call(tool, args, self._timeouts.call_s), self._timeouts.call_s + 5
                 )
             except (ServerFailureError, FutureTimeout) as exc:
-                self._failed(slot, generation, _reason(exc, session.spec.label), source)
+                self._failed(slot, generation, _reason(exc, session.spec.label))
 
     def _session(self, slot: _Slot) -> tuple[ServerSession | None, int]:
         """The slot's live session, started on first use; (None, _) once given up."""
@@ -182,7 +218,7 @@ class McpGateway:
                 try:
                     slot.session = self._start(slot.role)
                 except (ServerFailureError, ProvisionError, McpConfigError, FutureTimeout) as exc:
-                    self._record_failure(slot, _reason(exc, slot.role.value), "")
+                    self._record_failure(slot, _reason(exc, slot.role.value))
             return slot.session, slot.generation
 
     def _start(self, role: ServerRole) -> ServerSession:
@@ -193,27 +229,31 @@ class McpGateway:
         self._loop.run(session.start(timeout), timeout + 10)
         return session
 
-    def _failed(self, slot: _Slot, generation: int, reason: str, source: str) -> None:
+    def _failed(self, slot: _Slot, generation: int, reason: str) -> None:
         """A call found the server broken: drop it (another thread may already have)."""
         with slot.lock:
             if slot.generation != generation or slot.session is None:
                 return
             old, slot.session = slot.session, None
-            self._record_failure(slot, reason, source)
+            self._record_failure(slot, reason)
         self._stop(old)
 
-    def _record_failure(self, slot: _Slot, reason: str, source: str) -> None:
-        """Count a failure (slot.lock held); the second one gives the server up."""
+    def _record_failure(self, slot: _Slot, reason: str) -> None:
+        """Count a failure (slot.lock held); the second one gives the process up."""
         slot.generation += 1
         slot.failures += 1
-        if slot.failures < 2:
-            return
-        slot.given_up = True
-        detail = f"{reason}; restarted once, then its reads used the direct transport"
+        slot.reason = reason
+        slot.given_up = slot.failures >= 2
+
+    def _fell_back(self, role: ServerRole, source: str) -> None:
+        """Record, once per server, that its reads now use the direct transport."""
+        reasons = [s.reason for s in self._pools[role] if s.reason]
+        detail = f"{reasons[-1] if reasons else 'failed'}; restarted once, then its reads used "
+        detail += "the direct transport"
+        gap = Gap(f"mcp:{role.value}", "McpServerFailed", detail[:300], source)
         with self._lock:
-            self._gaps.append(
-                Gap(f"mcp:{slot.role.value}", "McpServerFailed", detail[:300], source)
-            )
+            if all(g.source != gap.source for g in self._gaps):
+                self._gaps.append(gap)
 
     def _stop(self, session: ServerSession) -> None:
         with contextlib.suppress(FutureTimeout):
@@ -225,7 +265,7 @@ class McpGateway:
             return
         self._closed = True
         sessions = []
-        for slot in self._slots.values():
+        for slot in self._all_slots():
             with slot.lock:
                 if slot.session is not None:
                     sessions.append(slot.session)
@@ -265,7 +305,8 @@ def _reason(exc: BaseException, label: str) -> str:
 def open_mcp_gateway(settings: Settings, direct: Gateway, region: str) -> McpGateway:
     """An McpGateway with both servers started, on the same credentials as `direct`."""
     timeouts = McpTimeouts(settings.mcp.start_timeout_s, settings.mcp.call_timeout_s)
-    gateway = McpGateway(spec_factory(settings, direct, region), direct, timeouts)
+    pool = McpPool(aws_api=settings.mcp.api_servers)
+    gateway = McpGateway(spec_factory(settings, direct, region), direct, timeouts, pool)
     gateway.start()
     return gateway
 
