@@ -25,9 +25,9 @@ from builders import (
 )
 
 from ecs_medic.analyzers import analyze
-from ecs_medic.analyzers.network import (
+from ecs_medic.analyzers.network import egress_path
+from ecs_medic.analyzers.network_capacity import (
     efs_mount_failed,
-    egress_path,
     eni_limit,
     subnet_ip_exhausted,
     unsupported_az_subnet,

@@ -18,6 +18,7 @@ from . import (
     lb_wiring,
     load_balancer,
     network,
+    network_capacity,
     placement,
     quotas,
     runtime,
@@ -38,10 +39,10 @@ ANALYZERS: tuple[Analyzer, ...] = (
     image_host.host_disk_full,
     # 2. networking
     network.egress_path,
-    network.subnet_ip_exhausted,
-    network.eni_limit,
-    network.unsupported_az_subnet,
-    network.efs_mount_failed,
+    network_capacity.subnet_ip_exhausted,
+    network_capacity.eni_limit,
+    network_capacity.unsupported_az_subnet,
+    network_capacity.efs_mount_failed,
     # 3. IAM, secrets and logging
     access.exec_role_missing,
     access.role_trust_invalid,
