@@ -20,15 +20,17 @@ from builders import (
 from ecs_medic.analyzers import analyze
 from ecs_medic.analyzers.access import (
     exec_role_missing,
-    kms_decrypt_denied,
     log_delivery_denied,
     log_group_missing,
     role_trust_invalid,
-    secret_not_found,
-    secrets_fetch_denied,
     service_iam_policy_changed,
     service_linked_role_missing,
     task_role_permission_denied,
+)
+from ecs_medic.analyzers.secret_reads import (
+    kms_decrypt_denied,
+    secret_not_found,
+    secrets_fetch_denied,
 )
 from ecs_medic.aws.snapshot import AccessView, SecretRef
 from ecs_medic.aws.snapshot_access import LogGroupCheck, PolicyDecision, Role, SecretCheck

@@ -1,9 +1,4 @@
-"""IAM, secrets and logging failures (catalogue section 3).
-
-A truncated Fargate message such as "unable to retrieve secret from asm: service call has been
-retried 5 time(s): ..." can mean a denial, a missing secret, a KMS refusal or a timeout; the
-access view (policy simulation, secret checks) decides which, and timeouts go to the network.
-"""
+"""IAM and logging (catalogue section 3): roles, log groups and delivery, the app's denials."""
 
 from __future__ import annotations
 
@@ -11,11 +6,11 @@ import re
 from collections.abc import Sequence
 
 from ecs_medic.aws.snapshot import LogEvent, ServiceSnapshot, TaskDefinition
-from ecs_medic.aws.snapshot_access import PolicyDecision, Role, SecretCheck
+from ecs_medic.aws.snapshot_access import Role
 from ecs_medic.findings import Evidence, Finding, make_finding
 
-from .image import ECR_HOST, IAM_SIMULATE
-from .network import CONNECTIVITY
+from .image import ECR_HOST
+from .secret_reads import decision_evidence, denied_decisions, execution_role, says_denied
 from .signals import (
     DESCRIBE_TASK_DEFINITION,
     Signal,
@@ -27,24 +22,6 @@ from .signals import (
     plural,
 )
 
-SECRET_FETCH = (
-    "unable to retrieve secret from asm",
-    "unable to retrieve secrets from ssm",
-    "fetching secret data from ssm parameter store",
-    "unable to pull secrets or registry auth",
-)
-DENIED = ("accessdenied", "not authorized to perform", "access denied")
-ECR_AUTH = ("ecr registry auth",)  # the same prefix, but the ECR token: IMAGE_PULL_AUTH
-KMS = ("access to kms is not allowed", "kms:decrypt", "kmsaccessdenied", "kms key")
-SECRET_MISSING = (
-    "can't retrieve the secret",
-    "cannot retrieve the secret",
-    "invalid parameters",
-    "did not contain json key",
-    "parameternotfound",
-    "secrets manager can't find",
-)
-SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "ssm:GetParameters", "ssm:GetParameter")
 LOG_MISSING = ("cannot find the amazon cloudwatch log group", "specified log group does not exist")
 LOG_DRIVER = ("failed to create cloudwatch log", "failed to initialize logging driver")
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:CreateLogGroup")
@@ -55,171 +32,6 @@ POLICY_CHANGED = ("iam permissions policies have been misconfigured or changed",
 EXEC_MISSING = ("requires task definition to have execution role arn",)
 SLR_POLICY = "AmazonECSServiceRolePolicy"
 GET_ROLE = "iam:GetRole"
-
-
-def _denied(
-    snapshot: ServiceSnapshot, actions: Sequence[str], exclude: set[str]
-) -> list[PolicyDecision]:
-    """Simulated decisions for these actions that are not allowed (skipping excluded resources)."""
-    return [
-        d
-        for d in snapshot.access.decisions
-        if d.action in actions and not d.allowed and d.resource not in exclude
-    ]
-
-
-def _decision(d: PolicyDecision) -> Evidence:
-    """Quote one policy simulation result."""
-    why = f" (needed for {d.purpose})" if d.purpose else ""
-    return Evidence(IAM_SIMULATE, d.role_arn, f"{d.action} on {d.resource}: {d.decision}{why}")
-
-
-def _registry_credentials(snapshot: ServiceSnapshot) -> set[str]:
-    """ARNs of repositoryCredentials secrets (PRIVATE_REGISTRY_CREDS owns those)."""
-    definition = snapshot.current_task_definition
-    containers = definition.containers if definition else ()
-    return {c.repository_credentials for c in containers if c.repository_credentials}
-
-
-def _ambiguous_fetch(snapshot: ServiceSnapshot) -> Signal:
-    """Secret-fetch failures whose (truncated) text names no cause and no timeout."""
-    return find_signal(
-        snapshot, SECRET_FETCH, (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY, *ECR_AUTH)
-    )
-
-
-def _execution_role(snapshot: ServiceSnapshot) -> str:
-    """The execution role ARN, or a phrase when there is none."""
-    definition = snapshot.current_task_definition
-    return (definition.execution_role_arn if definition else None) or "the execution role"
-
-
-def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
-    """SECRETS_FETCH_DENIED: the execution role may not read a referenced secret or parameter."""
-    explicit = find_signal(snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING, *ECR_AUTH))
-    explicit = Signal(tuple(h for h in explicit.tasks if _says_denied(h.detail)))
-    denied = _denied(snapshot, SECRET_ACTIONS, _registry_credentials(snapshot))
-    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
-    if not signal and not denied:
-        return []
-    role = _execution_role(snapshot)
-    resources = sorted({d.resource for d in denied})
-    return [
-        make_finding(
-            "SECRETS_FETCH_DENIED",
-            summary=(
-                f"{plural(len(signal.tasks), 'task')} could not read their secrets"
-                + (
-                    f"; {role} is denied {', '.join(sorted({d.action for d in denied}))} on "
-                    f"{', '.join(resources)}"
-                    if denied
-                    else ""
-                )
-            ),
-            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
-            remediation=(
-                f"Add a statement to {role} allowing secretsmanager:GetSecretValue and/or "
-                f"ssm:GetParameters on {', '.join(resources) or 'the secrets the task references'}."
-            ),
-            severity=config_severity(snapshot, bool(signal)),
-            confidence=0.95 if signal and denied else (0.85 if signal else 0.7),
-            affected_tasks=len(signal.tasks),
-        )
-    ]
-
-
-def _says_denied(text: str) -> bool:
-    """Tell whether a message names an access denial."""
-    lowered = text.lower()
-    return any(d in lowered for d in DENIED)
-
-
-def secret_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
-    """SECRET_NOT_FOUND: a referenced secret, parameter or JSON key does not exist."""
-    explicit = find_signal(snapshot, SECRET_MISSING)
-    creds = _registry_credentials(snapshot)
-    missing = [
-        s for s in snapshot.access.secrets if s.exists is False and s.value_from not in creds
-    ]
-    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if missing else ())))
-    if not signal and not missing:
-        return []
-    return [
-        make_finding(
-            "SECRET_NOT_FOUND",
-            summary=(
-                f"{plural(len(signal.tasks), 'task')} could not find their secrets"
-                + (f"; missing: {', '.join(_secret_label(s) for s in missing)}" if missing else "")
-                + _region_note(snapshot, missing)
-            ),
-            evidence=[*signal.evidence(snapshot), *(_secret_evidence(s) for s in missing)],
-            remediation=(
-                "Create the secret or parameter, or correct its ARN or name (and Region, and "
-                "JSON key) in a new task-definition revision: "
-                f"{', '.join(s.value_from for s in missing) or 'see the error'}."
-            ),
-            severity=config_severity(snapshot, bool(signal)),
-            confidence=0.95 if signal and missing else (0.85 if signal else 0.75),
-            affected_tasks=len(signal.tasks),
-        )
-    ]
-
-
-def _region_note(snapshot: ServiceSnapshot, missing: Sequence[SecretCheck]) -> str:
-    """Say when a missing secret is looked up in another Region than the tasks run in."""
-    elsewhere = sorted({s.region for s in missing if s.region and s.region != snapshot.region})
-    if not elsewhere:
-        return ""
-    return f" (looked up in {', '.join(elsewhere)}; the tasks run in {snapshot.region})"
-
-
-def _secret_label(secret: SecretCheck) -> str:
-    """'DB_PASSWORD of api (arn...)'."""
-    return f"{secret.name} of {secret.container} ({secret.value_from})"
-
-
-def _secret_evidence(secret: SecretCheck) -> Evidence:
-    """Quote the existence check of one secret or parameter."""
-    source = (
-        "secretsmanager:DescribeSecret" if secret.kind == "secretsmanager" else "ssm:GetParameters"
-    )
-    region = f" in {secret.region}" if secret.region else ""
-    detail = f"{secret.error_code or 'does not exist'}{region}: {_secret_label(secret)}"
-    if secret.json_key:
-        detail += f", JSON key {secret.json_key}"
-    return Evidence(source, secret.value_from, detail)
-
-
-def kms_decrypt_denied(snapshot: ServiceSnapshot) -> list[Finding]:
-    """KMS_DECRYPT_DENIED: a secret's customer-managed key refuses the execution role."""
-    explicit = find_signal(snapshot, KMS)
-    denied = _denied(snapshot, ("kms:Decrypt",), set())
-    signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
-    if not signal and not denied:
-        return []
-    keys = sorted(
-        {s.kms_key_id for s in snapshot.access.secrets if s.kms_key_id}
-        | {d.resource for d in denied}
-    )
-    role = _execution_role(snapshot)
-    return [
-        make_finding(
-            "KMS_DECRYPT_DENIED",
-            summary=(
-                f"{plural(len(signal.tasks), 'task')} could not decrypt their secrets"
-                + (f"; {role} may not kms:Decrypt with {', '.join(keys)}" if keys else "")
-            ),
-            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
-            remediation=(
-                f"Allow kms:Decrypt on {', '.join(keys) or 'the secret key'} for {role} "
-                "(condition kms:ViaService secretsmanager/ssm), in the role policy and, if it "
-                "does not delegate to IAM, in the key policy."
-            ),
-            severity=config_severity(snapshot, bool(signal)),
-            confidence=0.95 if signal and denied else (0.85 if signal else 0.7),
-            affected_tasks=len(signal.tasks),
-        )
-    ]
 
 
 def log_group_missing(snapshot: ServiceSnapshot) -> list[Finding]:
@@ -263,11 +75,11 @@ def log_group_missing(snapshot: ServiceSnapshot) -> list[Finding]:
 def log_delivery_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     """LOG_DELIVERY_DENIED: the log driver may not create the group or stream, or write."""
     signal = find_signal(snapshot, LOG_DRIVER, LOG_MISSING)
-    signal = Signal(tuple(h for h in signal.tasks if _says_denied(h.detail)))
-    denied = _denied(snapshot, LOG_ACTIONS, set())
+    signal = Signal(tuple(h for h in signal.tasks if says_denied(h.detail)))
+    denied = denied_decisions(snapshot, LOG_ACTIONS, set())
     if not signal and not denied:
         return []
-    role = _execution_role(snapshot) if is_fargate(snapshot) else "the container instance role"
+    role = execution_role(snapshot) if is_fargate(snapshot) else "the container instance role"
     return [
         make_finding(
             "LOG_DELIVERY_DENIED",
@@ -275,7 +87,7 @@ def log_delivery_denied(snapshot: ServiceSnapshot) -> list[Finding]:
                 f"{plural(len(signal.tasks), 'task')} could not deliver logs to CloudWatch"
                 + (f"; {', '.join(sorted({d.action for d in denied}))} denied" if denied else "")
             ),
-            evidence=[*signal.evidence(snapshot), *(_decision(d) for d in denied)],
+            evidence=[*signal.evidence(snapshot), *(decision_evidence(d) for d in denied)],
             remediation=(
                 f"Attach AmazonECSTaskExecutionRolePolicy to {role} (logs:CreateLogStream, "
                 "logs:PutLogEvents; logs:CreateLogGroup when awslogs-create-group is true)."
@@ -502,7 +314,7 @@ def task_role_permission_denied(snapshot: ServiceSnapshot) -> list[Finding]:
             ),
             evidence=[
                 *signal.evidence(snapshot, limit=3),
-                *(_decision(d) for d in denied),
+                *(decision_evidence(d) for d in denied),
                 *(
                     []
                     if role or definition is None

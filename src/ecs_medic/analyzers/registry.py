@@ -22,6 +22,7 @@ from . import (
     placement,
     quotas,
     runtime,
+    secret_reads,
     targets,
 )
 from .ranking import rank
@@ -46,9 +47,9 @@ ANALYZERS: tuple[Analyzer, ...] = (
     # 3. IAM, secrets and logging
     access.exec_role_missing,
     access.role_trust_invalid,
-    access.secrets_fetch_denied,
-    access.secret_not_found,
-    access.kms_decrypt_denied,
+    secret_reads.secrets_fetch_denied,
+    secret_reads.secret_not_found,
+    secret_reads.kms_decrypt_denied,
     access.log_group_missing,
     access.log_delivery_denied,
     access.task_role_permission_denied,
