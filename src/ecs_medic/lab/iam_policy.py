@@ -137,9 +137,9 @@ def _conditions_hold(conditions: Any, request: Request) -> bool:
 def _condition(operator: str, actual: tuple[str, ...] | None, expected: list[Any]) -> bool:
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    if actual is None:
-        return if_exists or (base == "Null" and str(expected[0]).lower() == "true")
     negated = "Not" in base
+    if actual is None:  # an absent key: IfExists and negated operators hold, Null tests it
+        return if_exists or negated or (base == "Null" and str(expected[0]).lower() == "true")
     test = _OPERATORS.get(base.replace("Not", ""))
     if base == "Null":
         return str(expected[0]).lower() == "false"

@@ -153,7 +153,8 @@ def _may_pull(view: AccountView, role: RoleView, policy: str | None, action: str
     identity = view.allowed(role, action, arn)
     if policy is None:
         return identity.allowed
-    by_repo, _ = evaluate_resource_policy(policy, role.arn, view.account, Request(action, arn))
+    request = Request(action, arn, (("aws:PrincipalArn", (role.arn,)),))
+    by_repo, _ = evaluate_resource_policy(policy, role.arn, view.account, request)
     if EXPLICIT_DENY in (identity.decision, by_repo.decision):
         return False
     return identity.allowed or by_repo.allowed
@@ -320,7 +321,8 @@ def _decrypt_and_key(  # noqa: PLR0917 - one secret's whole context
     head: str,
 ) -> Failure | None:
     arn, key_id, value = found
-    key = view.key(key_id) if key_id else None
+    aws_managed = not key_id or key_id.startswith("alias/aws/")  # aws/ssm, aws/secretsmanager
+    key = None if aws_managed else view.key(str(key_id))
     service = "secretsmanager" if ref.kind == "asm" else "ssm"
     if key is not None and key.customer_managed:
         via = f"{service}.{ref.region}.amazonaws.com"

@@ -255,8 +255,13 @@ def update_trust(target: Target, params: dict[str, Any]) -> None:
 
 
 def point_secret_at(target: Target, params: dict[str, Any]) -> None:
-    """Revise the task definition so `variable` reads the existing secret named `secret`."""
-    arn = _client(target, "secretsmanager").describe_secret(SecretId=str(params["secret"]))["ARN"]
+    """Revise the task definition so `variable` reads the existing `secret` (or `parameter`)."""
+    if "parameter" in params:
+        found = _client(target, "ssm").get_parameter(Name=str(params["parameter"]))
+        arn = found["Parameter"]["ARN"]
+    else:
+        secret = str(params["secret"])
+        arn = _client(target, "secretsmanager").describe_secret(SecretId=secret)["ARN"]
     definition = _definition(target)
     for container in definition["containerDefinitions"]:
         for secret in container.get("secrets") or []:
@@ -322,3 +327,35 @@ def create_service_linked_role(target: Target, params: dict[str, Any]) -> None:
 
 
 ACTIONS["create_service_linked_role"] = create_service_linked_role
+
+
+def reset_endpoint_policy(target: Target, params: dict[str, Any]) -> None:
+    """Give the task VPC's `service` endpoint the default full-access policy again."""
+    ec2 = _client(target, "ec2")
+    name = f"com.amazonaws.{ec2.meta.region_name}.{params['service']}"
+    filters = [
+        {"Name": "vpc-id", "Values": [_vpc(target)]},
+        {"Name": "service-name", "Values": [name]},
+    ]
+    full = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    for endpoint in ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]:
+        ec2.modify_vpc_endpoint(
+            VpcEndpointId=endpoint["VpcEndpointId"], PolicyDocument=json.dumps(full)
+        )
+
+
+def delete_repository_policy(target: Target, params: dict[str, Any]) -> None:
+    """Delete the repository policy of `container`'s ECR image."""
+    definition = _definition(target)
+    chosen = next(
+        c
+        for c in definition["containerDefinitions"]
+        if c["name"] == params.get("container", c["name"])
+    )
+    path = str(chosen["image"]).partition("/")[2]
+    repository = path.split("@", 1)[0].rpartition(":")[0] or path
+    _client(target, "ecr").delete_repository_policy(repositoryName=repository)
+
+
+ACTIONS["reset_endpoint_policy"] = reset_endpoint_policy
+ACTIONS["delete_repository_policy"] = delete_repository_policy
