@@ -16,10 +16,14 @@ SESSION_TOKEN = "BaseSessionTokenThatMustNeverAppear9876543210"
 
 
 def planton_user_env(
-    tmp_path: Path, lab: Lab, planton: PlantonServer, extra: Mapping[str, str] | None = None
+    tmp_path: Path,
+    lab: Lab,
+    planton: PlantonServer,
+    extra: Mapping[str, str] | None = None,
+    transport: str = "direct",
 ) -> dict[str, str]:
     """Only base AWS credentials, the lab endpoint and the Planton key and URL: no region,
-    no org, no environment, no cluster."""
+    no org, no environment, no cluster. Direct transport unless asked (it is faster)."""
     env = clean_env(
         tmp_path,
         {
@@ -29,6 +33,7 @@ def planton_user_env(
             "AWS_SESSION_TOKEN": SESSION_TOKEN,
             "PLANTON_API_KEY": planton.api_key,
             "PLANTON_MCP_URL": planton.url,
+            "ECS_MEDIC_TRANSPORT": transport,
         },
     )
     env.update(extra or {})

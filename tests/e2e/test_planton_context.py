@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -14,6 +15,7 @@ from planton_env import planton_user_env
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.planton import PlantonServer, PlantonStore, seeds_from_lab
+from ecs_medic.lab.planton.records import save_store
 
 pytestmark = pytest.mark.lab
 
@@ -57,10 +59,12 @@ def test_planton_name_alone_resolves_account_region_role_cluster_and_service(
     tmp_path, lab, planton
 ):
     """With only PLANTON_API_KEY and base AWS keys, `diagnose web` finds everything itself,
-    through the role Planton names, assumed as ecs-medic-<thread id> for 900 seconds."""
+    through the role Planton names, assumed as ecs-medic-<thread id> for 900 seconds; the
+    AWS MCP servers read with the assumed credentials."""
     roles = sts_backends[lab.account_id]["aws"].assumed_roles
     before = len(roles)
-    code, report, stderr = diagnose_json(["web"], planton_user_env(tmp_path, lab, planton))
+    env = planton_user_env(tmp_path, lab, planton, transport="mcp")
+    code, report, stderr = diagnose_json(["web"], env)
     role = f"arn:aws:iam::{lab.account_id}:role/planton-ecs-medic"
     assert (1, "OOM_KILLED") == (code, report["root_cause"]), stderr
     assert {
@@ -81,6 +85,7 @@ def test_planton_name_alone_resolves_account_region_role_cluster_and_service(
     assert assumed.session_name.startswith("ecs-medic-diag-")
     assert 900 == round((assumed.expiration - assumed.access_key.create_date).total_seconds())
     assert all(c.authorized for c in planton.calls)
+    assert "mcp" == report["stats"]["transport"]
 
 
 def test_account_mismatch_refuses_with_exit_2(tmp_path, lab, store, planton):
@@ -200,3 +205,22 @@ def test_ask_without_planton_matches_the_aws_inventory(tmp_path, lab, planton):
         report["context"]["source"],
         report["service"]["cluster"],
     ), err
+
+
+# --- stdio ----------------------------------------------------------------------------------
+
+
+def test_stdio_server_command_gives_the_same_context(tmp_path, lab, store):
+    """PLANTON_MCP_COMMAND runs the server over stdio with the key in its environment only."""
+    saved = tmp_path / "store.json"
+    save_store(store, str(saved))
+    command = f"{sys.executable} -m ecs_medic.lab.planton {saved} pk_test_stdio"
+    with PlantonServer.start(store) as http:  # only for the environment helper
+        env = planton_user_env(tmp_path, lab, http, {"PLANTON_MCP_COMMAND": command})
+    env["PLANTON_API_KEY"] = "pk_test_stdio"
+    code, report, stderr = diagnose_json(["web"], env)
+    assert (1, "planton", "acme/prod/web") == (
+        code,
+        report["context"]["source"],
+        report["context"]["planton_resource"],
+    ), stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -50,15 +50,23 @@ def user_environment(lab: Lab, planton: PlantonServer, home: Path) -> dict[str, 
         "PLANTON_API_KEY": planton.api_key,
         "PLANTON_MCP_URL": planton.url,
         "ECS_MEDIC_STATE_DIR": str(home / "state"),
+        "ECS_MEDIC_TRANSPORT": "direct",
     }
 
 
 def run_every_scenario(lab: Lab, env: dict[str, str]) -> tuple[list[str], int]:
-    """Diagnose each lab service through Planton; its reports (all formats) and the count."""
-    settings = load_settings(env)
+    """Diagnose each lab service through Planton; its reports (all formats) and the count.
+
+    Every scenario runs on the direct transport; the first once more through the AWS MCP
+    servers, whose subprocesses hold the assumed credentials.
+    """
+    direct = load_settings(env)
+    runs = [(direct, cluster, service) for _, cluster, service in lab.targets]
+    _, cluster, service = lab.targets[0]
+    runs.append((replace(direct, transport="mcp"), cluster, service))
     outputs: list[str] = []
     planton_runs = 0
-    for _, cluster, service in lab.targets:
+    for settings, cluster, service in runs:
         try:
             report = diagnose(settings, Request(service=service, environment=cluster))
         except MedicError as exc:
@@ -93,7 +101,7 @@ def test_no_credential_appears_in_output_logs_reports_checkpoints_or_planton_cal
     calls = json.dumps([asdict(c) for c in planton.calls])
     secrets = [SECRET_KEY, SESSION_TOKEN, planton.api_key, *session_secrets(lab)]
     haystacks = [captured.out, captured.err, caplog.text, calls, *reports]
-    assert len(lab.targets) == planton_runs, reports  # every scenario went through Planton
+    assert len(lab.targets) + 1 == planton_runs, reports  # every run went through Planton
     assert len(secrets) >= 3 + 2 * len(lab.targets)  # one role session per run, at least
     assert any(b"checkpoints" in p.name.encode() for p in (tmp_path / "state").rglob("*"))
     leaks = [s[:6] for s in secrets for h in haystacks if s in h]

@@ -130,7 +130,9 @@ async def _streams(settings: PlantonSettings) -> AsyncIterator[tuple[Any, Any]]:
     key = settings.api_key or ""
     if settings.command:
         argv = shlex.split(settings.command)
-        env = {**os.environ, "PLANTON_API_KEY": key}
+        # the SDK adds a safe base (PATH, HOME, ...); AWS credentials are not passed on
+        planton_vars = {k: v for k, v in os.environ.items() if k.startswith("PLANTON_")}
+        env = {**planton_vars, "PLANTON_API_KEY": key}
         params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
         async with stdio_client(params) as (read, write):
             yield read, write

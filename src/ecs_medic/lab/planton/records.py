@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -258,3 +260,30 @@ class PlantonStore:
         with self.lock:
             for connection in self.connections.values():
                 connection["spec"]["account_id"] = value(account_id)
+
+
+def save_store(store: PlantonStore, path: str) -> None:
+    """Write the store as JSON (for a stdio stand-in in another process)."""
+    with store.lock:
+        data = {
+            "org": store.org,
+            "connection_slug": store.connection_slug,
+            "resources": store.resources,
+            "stack_jobs": store.stack_jobs,
+            "connections": store.connections,
+            "clusters": [[env, name, arn] for (env, name), arn in store.clusters.items()],
+        }
+    Path(path).write_text(json.dumps(data), encoding="utf-8")
+
+
+def load_store(path: str) -> PlantonStore:
+    """Read a store written by `save_store`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return PlantonStore(
+        org=data["org"],
+        connection_slug=data["connection_slug"],
+        resources=data["resources"],
+        stack_jobs=data["stack_jobs"],
+        connections=data["connections"],
+        clusters={(env, name): arn for env, name, arn in data["clusters"]},
+    )

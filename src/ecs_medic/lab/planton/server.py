@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import secrets
 import socket
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+import anyio
 import jsonschema  # type: ignore[import-untyped]  # no stubs published for it
 import uvicorn
 from mcp import types
@@ -155,6 +157,9 @@ class PlantonServer:
 
     def _authorized(self, mcp: Server[Any, Any]) -> bool:
         request = mcp.request_context.request
+        if request is None:  # stdio: the key was read once from the environment
+            sent = os.environ.get("PLANTON_API_KEY", "")
+            return secrets.compare_digest(sent, self.api_key)
         headers = getattr(request, "headers", {})
         sent = _bearer(headers.get("authorization", "")) or ""
         return secrets.compare_digest(
@@ -236,6 +241,17 @@ class PlantonServer:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise LabError("Planton stand-in did not start within 10 s.")
             time.sleep(0.02)
+
+    def serve_stdio(self) -> None:
+        """Serve over stdin/stdout until the client closes them (as `mcp-server-planton`)."""
+        from mcp.server.stdio import stdio_server  # noqa: PLC0415
+
+        async def run() -> None:
+            async with stdio_server() as (read, write):
+                options = self._mcp.create_initialization_options()
+                await self._mcp.run(read, write, options)
+
+        anyio.run(run)
 
     def stop(self) -> None:
         """Stop serving."""
