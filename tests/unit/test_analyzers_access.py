@@ -345,3 +345,12 @@ def test_secret_in_another_region_is_named():
     )
     [finding] = secret_not_found(broken(ASM_NOT_FOUND, access=access))
     assert finding.summary.endswith("(looked up in us-west-2; the tasks run in eu-west-1)")
+
+
+def test_denied_decrypt_without_a_customer_managed_key_is_ignored():
+    """A kms:Decrypt denial means nothing for secrets under the AWS-managed key."""
+    access = AccessView(
+        secrets=(SecretCheck("app", "DB_PASSWORD", SECRET_ARN, "secretsmanager", True),),
+        decisions=(decision("kms:Decrypt", "*"),),
+    )
+    assert [] == kms_decrypt_denied(snapshot(task_definitions=(with_secrets(),), access=access))

@@ -113,6 +113,14 @@ def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     ]
 
 
+def _on_key(decision: PolicyDecision, keys: set[str]) -> bool:
+    """Tell whether the decision is about one of these keys (by ARN, or by key id suffix)."""
+    resource = decision.resource
+    return bool(resource) and any(
+        resource == k or resource.endswith(f"/{k}") or k.endswith(f"/{resource}") for k in keys
+    )
+
+
 def says_denied(text: str) -> bool:
     """Tell whether a message names an access denial."""
     lowered = text.lower()
@@ -178,7 +186,9 @@ def _secret_evidence(secret: SecretCheck) -> Evidence:
 def kms_decrypt_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     """KMS_DECRYPT_DENIED: a secret's customer-managed key refuses the execution role."""
     explicit = find_signal(snapshot, KMS)
-    denied = denied_decisions(snapshot, ("kms:Decrypt",), set())
+    cmks = {s.kms_key_id for s in snapshot.access.secrets if s.kms_key_id}
+    # AWS-managed keys need no grant: only a denial on a secret's customer-managed key counts.
+    denied = [d for d in denied_decisions(snapshot, ("kms:Decrypt",), set()) if _on_key(d, cmks)]
     signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
     if not signal and not denied:
         return []
