@@ -354,3 +354,33 @@ def test_denied_decrypt_without_a_customer_managed_key_is_ignored():
         decisions=(decision("kms:Decrypt", "*"),),
     )
     assert [] == kms_decrypt_denied(snapshot(task_definitions=(with_secrets(),), access=access))
+
+
+def test_implicit_decrypt_deny_on_a_running_service_is_not_a_finding():
+    """The key policy may allow what the identity simulation implicitly denies."""
+    key = "arn:aws:kms:eu-west-1:210987654321:alias/ledger-secrets"
+    access = AccessView(
+        secrets=(
+            SecretCheck(
+                "app", "DB", SECRET_ARN, "secretsmanager", True, kms_key_id="alias/ledger-secrets"
+            ),
+        ),
+        decisions=(decision("kms:Decrypt", key),),
+    )
+    assert [] == kms_decrypt_denied(snapshot(task_definitions=(with_secrets(),), access=access))
+
+
+def test_truncated_fetch_with_implicit_decrypt_deny_on_the_cmk_is_kms():
+    """A cut-off secret fetch plus a denied decrypt on the secret's alias: KMS_DECRYPT_DENIED."""
+    key = "arn:aws:kms:eu-west-1:210987654321:alias/ledger-secrets"
+    access = AccessView(
+        secrets=(
+            SecretCheck(
+                "app", "DB", SECRET_ARN, "secretsmanager", True, kms_key_id="alias/ledger-secrets"
+            ),
+        ),
+        decisions=(decision("kms:Decrypt", key),),
+    )
+    assert ["KMS_DECRYPT_DENIED"] == [
+        f.code for f in analyze(broken(TRUNCATED_ASM, access=access)).findings
+    ]

@@ -114,11 +114,14 @@ def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
 
 
 def _on_key(decision: PolicyDecision, keys: set[str]) -> bool:
-    """Tell whether the decision is about one of these keys (by ARN, or by key id suffix)."""
-    resource = decision.resource
-    return bool(resource) and any(
-        resource == k or resource.endswith(f"/{k}") or k.endswith(f"/{resource}") for k in keys
-    )
+    """Tell whether the decision is about one of these keys ('alias/x', 'key/id' or their ARNs)."""
+    return bool(decision.resource) and _key_name(decision.resource) in {_key_name(k) for k in keys}
+
+
+def _key_name(key: str) -> str:
+    """'alias/x' or 'key/id' from an ARN; a bare key id as 'key/<id>'."""
+    name = key.rsplit(":", 1)[-1] if key.startswith("arn:") else key
+    return name if "/" in name else f"key/{name}"
 
 
 def says_denied(text: str) -> bool:
@@ -190,7 +193,8 @@ def kms_decrypt_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     # AWS-managed keys need no grant: only a denial on a secret's customer-managed key counts.
     denied = [d for d in denied_decisions(snapshot, ("kms:Decrypt",), set()) if _on_key(d, cmks)]
     signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
-    if not signal and not denied:
+    # The simulation sees identity policies only; a key policy may still allow an implicit deny.
+    if not signal and not any(d.decision == "explicitDeny" for d in denied):
         return []
     keys = sorted(
         {s.kms_key_id for s in snapshot.access.secrets if s.kms_key_id}
