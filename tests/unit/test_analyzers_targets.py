@@ -242,3 +242,20 @@ def test_unserved_subnet_without_tasks_there_is_only_a_low_note():
     snap = failing(snapshot(network=replace(view, load_balancers=(alb,)), running_tasks=()))
     [finding] = lb_az_not_enabled(snap)
     assert (Severity.LOW, 0.6) == (finding.severity, finding.confidence)
+
+
+def test_cidr_rule_that_misses_the_load_balancer_subnets_is_sg_blocks_alb():
+    """Ingress on 9000 from another network's CIDR does not admit the ALB's subnets."""
+    groups = (task_sg(ingress=(rule(9000, cidrs=("10.99.0.0/16",)),)),)
+    [finding] = target_reachability(timing_out(network=network_view(security_groups=groups)))
+    assert "SG_BLOCKS_ALB" == finding.code
+
+
+def test_cidr_rule_covering_the_vpc_admits_the_load_balancer():
+    """Ingress on 9000 from the VPC CIDR admits the ALB: not SG_BLOCKS_ALB."""
+    groups = (task_sg(ingress=(rule(9000, cidrs=("10.20.0.0/16",)),)),)
+    codes = [
+        f.code
+        for f in target_reachability(timing_out(network=network_view(security_groups=groups)))
+    ]
+    assert "SG_BLOCKS_ALB" not in codes

@@ -250,7 +250,7 @@ def _sg_findings(
         for i in b.subnet_ids
         if (s := snapshot.network.subnet(i)) and s.cidr
     ]
-    if ingress_admits(task_groups, port, sources, cidrs if not sources else ()):
+    if ingress_admits(task_groups, port, sources, cidrs):
         return []
     ids = ", ".join(g.id for g in task_groups)
     source = ", ".join(sources) or ", ".join(cidrs) or "the load balancer subnets"
