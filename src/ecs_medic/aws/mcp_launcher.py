@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 PACKAGE = "awslabs.aws-api-mcp-server"
@@ -50,7 +50,11 @@ def _patch_read_only_index() -> Any:
 
 def main() -> int:
     """Check the version, patch the fetch, hand over to the server's own entry point."""
-    found = version(PACKAGE)
+    try:
+        found = version(PACKAGE)
+    except PackageNotFoundError:
+        sys.stderr.write(f"ecs-medic launcher: {PACKAGE} is not installed in {sys.prefix}.\n")
+        return 2
     if found not in PATCHED_VERSIONS:
         sys.stderr.write(
             f"ecs-medic launcher: {PACKAGE} {found} is not a version it knows how to start "
