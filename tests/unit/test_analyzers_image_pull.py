@@ -8,6 +8,8 @@ from builders import (
     EXEC_ROLE,
     IMAGE,
     app_exit_task,
+    deployment,
+    failed_deployment,
     failing,
     log,
     network_view,
@@ -17,6 +19,7 @@ from builders import (
     snapshot,
     task,
     task_definition,
+    td_arn,
 )
 
 from ecs_medic.analyzers import analyze
@@ -27,7 +30,7 @@ from ecs_medic.analyzers.image_host import (
     host_disk_full,
     image_pull_rate_limited,
 )
-from ecs_medic.aws.snapshot import AccessView, Container
+from ecs_medic.aws.snapshot import AccessView, Container, ImageCheck
 from ecs_medic.aws.snapshot_access import ImageManifest, PolicyDecision
 from ecs_medic.aws.snapshot_network import Route
 
@@ -241,3 +244,20 @@ def test_layer_store_403_is_s3_layers_not_registry_auth():
     )
     snap = failing(snapshot(stopped_tasks=(pull_task(1, reason),)))
     assert ["ECR_LAYER_S3_UNREACHABLE"] == [f.code for f in analyze(snap).findings]
+
+
+def test_missing_image_fix_names_the_image_and_the_last_completed_revision():
+    """Revision 8 cannot pull; revision 7 completed earlier: the fix names both."""
+    deployments = (failed_deployment(8), deployment(7, status="ACTIVE"))
+    svc = replace(service(running=0, deployments=deployments), task_definition_arn=td_arn(8))
+    snap = snapshot(
+        service=svc,
+        task_definitions=(task_definition(8), task_definition(7)),
+        stopped_tasks=(pull_task(1),),
+        images=(ImageCheck(IMAGE, "ledger-api", "v42", False, "ImageNotFoundException"),),
+    )
+    [finding] = image_pull_not_found(snap)
+    assert finding.remediation.startswith(
+        f"Push {IMAGE}, or point the service at a task-definition revision whose image exists "
+        "(the last COMPLETED revision is ledger-api:7)"
+    )

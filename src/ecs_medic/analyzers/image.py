@@ -18,6 +18,7 @@ from .signals import (
     impact_severity,
     is_fargate,
     plural,
+    rollback_hint,
     short_of_capacity,
     task_reasons,
 )
@@ -63,15 +64,27 @@ def image_pull_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
             summary=_summary(snapshot, len(pulls), missing),
             evidence=evidence,
             remediation=(
-                "Push the missing image or tag, or point the service at a task-definition "
-                "revision whose image exists (the last COMPLETED one), then update the service; "
-                "prefer immutable tags over :latest."
+                f"Push {_missing_names(snapshot, pulls, missing)}, or point the service at a "
+                "task-definition revision whose image exists"
+                f"{rollback_hint(snapshot)}, then update the service; prefer immutable tags."
             ),
             severity=impact_severity(snapshot) if pulls else Severity.MEDIUM,
             confidence=_confidence(bool(pulls), bool(missing)),
             affected_tasks=len(pulls),
         )
     ]
+
+
+def _missing_names(
+    snapshot: ServiceSnapshot, pulls: list[tuple[Task, str]], missing: list[ImageCheck]
+) -> str:
+    """The images to push: those ECR lacks, else those of the failing containers."""
+    names = [i.image for i in missing]
+    definition = snapshot.current_task_definition
+    if not names and definition:
+        named = [c.image for c in definition.containers if any(c.image in r for _, r in pulls)]
+        names = named or [c.image for c in definition.containers if ECR_HOST in c.image]
+    return ", ".join(dict.fromkeys(names)) or "the missing image or tag"
 
 
 def _not_found_reason(task: Task) -> str | None:

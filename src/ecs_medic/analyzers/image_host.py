@@ -105,15 +105,22 @@ def ecr_layer_s3_unreachable(snapshot: ServiceSnapshot) -> list[Finding]:
             ),
             evidence=[*signal.evidence(snapshot), *facts],
             remediation=(
-                "Add an S3 gateway endpoint (com.amazonaws.<region>.s3) associated with the task "
-                "subnets' route tables, or a NAT route, and allow egress TCP 443 to the S3 "
-                "prefix list in the task security groups and network ACLs."
+                f"Add an S3 gateway endpoint (com.amazonaws.{snapshot.region}.s3) associated with "
+                f"route table {', '.join(_task_tables(snapshot)) or 'of the task subnets'}, or a "
+                "NAT route, and allow egress TCP 443 to the S3 prefix list in the task security "
+                "groups and network ACLs."
             ),
             severity=impact_severity(snapshot),
             confidence=0.9,
             affected_tasks=len(signal.tasks),
         )
     ]
+
+
+def _task_tables(snapshot: ServiceSnapshot) -> list[str]:
+    """Ids of the route tables the task subnets use."""
+    tables = (snapshot.network.route_table_for(s) for s in service_subnets(snapshot))
+    return list(dict.fromkeys(t.id for t in tables if t))
 
 
 def _s3_path_evidence(snapshot: ServiceSnapshot) -> list[Evidence]:

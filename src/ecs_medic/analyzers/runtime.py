@@ -20,6 +20,7 @@ from .signals import (
     is_oom,
     last_lines,
     plural,
+    rollback_hint,
     short_of_capacity,
     signal_finding,
 )
@@ -90,7 +91,7 @@ def essential_container_exit(snapshot: ServiceSnapshot) -> list[Finding]:
             remediation=(
                 f"Read the last log lines of {', '.join(names)} and fix the configuration or code "
                 "that makes it exit; if the newest revision introduced it, roll back to the last "
-                "COMPLETED revision."
+                f"COMPLETED revision{rollback_hint(snapshot)}."
             ),
             severity=impact_severity(snapshot),
             confidence=0.9 if logs else 0.8,

@@ -275,3 +275,23 @@ def signal_finding(
         confidence=confidence if signal else min(confidence, CONFIG_ONLY_CONFIDENCE),
         affected_tasks=len(signal.tasks),
     )
+
+
+def last_good_revision(snapshot: ServiceSnapshot) -> str | None:
+    """'family:revision' of a COMPLETED deployment other than the service's current one."""
+    current = snapshot.service.task_definition_arn
+    good = next(
+        (
+            d
+            for d in snapshot.service.deployments
+            if d.rollout_state == "COMPLETED" and d.task_definition_arn != current
+        ),
+        None,
+    )
+    return good.task_definition_arn.rsplit("/", 1)[-1] if good else None
+
+
+def rollback_hint(snapshot: ServiceSnapshot) -> str:
+    """' (roll back to family:rev)' when a completed earlier revision is known, else ''."""
+    revision = last_good_revision(snapshot)
+    return f" (the last COMPLETED revision is {revision})" if revision else ""
