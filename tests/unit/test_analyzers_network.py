@@ -338,3 +338,22 @@ def test_fargate_is_read_from_the_task_definition_when_nothing_else_says():
     )
     [finding] = egress_path(snap)
     assert ("NO_EGRESS_FOR_IMAGE_PULL", 0.9) == (finding.code, finding.confidence)
+
+
+def test_endpoint_policy_refusal_is_endpoint_misconfig_not_a_role_denial():
+    """'no VPC endpoint policy allows' blames the ssm endpoint's policy, not the execution role."""
+    reason = (
+        "ResourceInitializationError: unable to pull secrets or registry auth: unable to retrieve "
+        "secrets from ssm: AccessDeniedException: User: arn:aws:sts::210987654321:assumed-role/"
+        "ledger-exec/1 is not authorized to perform: ssm:GetParameters on resource: "
+        "arn:aws:ssm:eu-west-1:210987654321:parameter/ledger/key because no VPC endpoint policy "
+        "allows the ssm:GetParameters action"
+    )
+    policy = '{"Statement":[{"Effect":"Allow","Action":"ssm:DescribeParameters","Resource":"*"}]}'
+    ssm = endpoint("ssm", policy_document=policy)
+    snap = timed_out(reason, route_tables=(ISOLATED,), vpc_endpoints=(ssm,))
+    findings = analyze(snap).findings
+    assert ["VPC_ENDPOINT_MISCONFIG"] == [f.code for f in findings]
+    assert findings[0].remediation.startswith(
+        "Edit the policy of vpce-ssm to allow ssm:GetParameters"
+    )

@@ -7,6 +7,7 @@ NO_PUBLIC_IP_IN_PUBLIC_SUBNET, VPC_ENDPOINT_MISCONFIG and TASK_EGRESS_BLOCKED it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -367,3 +368,49 @@ def _unexplained(snapshot: ServiceSnapshot, signal: Signal) -> Finding:
         confidence=0.5,
         affected_tasks=len(signal.tasks),
     )
+
+
+ENDPOINT_POLICY = ("vpc endpoint policy",)
+ACTION = re.compile(r"allows the ([a-z0-9-]+):(\w+) action", re.IGNORECASE)
+
+
+def endpoint_policy_denied(snapshot: ServiceSnapshot) -> list[Finding]:
+    """VPC_ENDPOINT_MISCONFIG: an endpoint policy refuses what the task needs."""
+    signal = find_signal(snapshot, ENDPOINT_POLICY)
+    if not signal:
+        return []
+    actions = sorted(
+        {f"{m.group(1)}:{m.group(2)}" for t in signal.texts() if (m := ACTION.search(t))}
+    )
+    services = {a.split(":", 1)[0].lower() for a in actions}
+    endpoints = [
+        e for e in snapshot.network.vpc_endpoints if endpoint_suffix(e.service_name) in services
+    ]
+    facts = [
+        Evidence(
+            ENDPOINTS, e.id, f"{e.id} ({e.service_name}) policy: {e.policy_document or 'default'}"
+        )
+        for e in endpoints
+    ]
+    ids = (
+        ", ".join(e.id for e in endpoints)
+        or f"the {', '.join(sorted(services)) or 'service'} endpoint"
+    )
+    return [
+        make_finding(
+            "VPC_ENDPOINT_MISCONFIG",
+            summary=(
+                f"{plural(len(signal.tasks), 'task')} were refused by a VPC endpoint policy"
+                + (f" for {', '.join(actions)}" if actions else "")
+            ),
+            evidence=[*signal.evidence(snapshot), *facts],
+            remediation=(
+                f"Edit the policy of {ids} to allow {', '.join(actions) or 'the action'} for the "
+                "execution role on the referenced resources (or restore the default full-access "
+                "policy)."
+            ),
+            severity=impact_severity(snapshot),
+            confidence=0.9,
+            affected_tasks=len(signal.tasks),
+        )
+    ]

@@ -40,6 +40,7 @@ ANALYZERS: tuple[Analyzer, ...] = (
     image_host.host_disk_full,
     # 2. networking
     network.egress_path,
+    network.endpoint_policy_denied,
     network_capacity.subnet_ip_exhausted,
     network_capacity.eni_limit,
     network_capacity.unsupported_az_subnet,

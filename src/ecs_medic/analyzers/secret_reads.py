@@ -30,6 +30,7 @@ SECRET_FETCH = (
 )
 DENIED = ("accessdenied", "not authorized to perform", "access denied")
 ECR_AUTH = ("ecr registry auth",)  # the same prefix, but the ECR token: IMAGE_PULL_AUTH
+ENDPOINT_POLICY = ("vpc endpoint policy",)  # denied by the endpoint, not the role: the network
 KMS = ("access to kms is not allowed", "kms:decrypt", "kmsaccessdenied", "kms key")
 SECRET_MISSING = (
     "can't retrieve the secret",
@@ -69,7 +70,9 @@ def _registry_credentials(snapshot: ServiceSnapshot) -> set[str]:
 def _ambiguous_fetch(snapshot: ServiceSnapshot) -> Signal:
     """Secret-fetch failures whose (truncated) text names no cause and no timeout."""
     return find_signal(
-        snapshot, SECRET_FETCH, (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY, *ECR_AUTH)
+        snapshot,
+        SECRET_FETCH,
+        (*DENIED, *KMS, *SECRET_MISSING, *CONNECTIVITY, *ECR_AUTH, *ENDPOINT_POLICY),
     )
 
 
@@ -81,7 +84,9 @@ def execution_role(snapshot: ServiceSnapshot) -> str:
 
 def secrets_fetch_denied(snapshot: ServiceSnapshot) -> list[Finding]:
     """SECRETS_FETCH_DENIED: the execution role may not read a referenced secret or parameter."""
-    explicit = find_signal(snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING, *ECR_AUTH))
+    explicit = find_signal(
+        snapshot, SECRET_FETCH, (*KMS, *SECRET_MISSING, *ECR_AUTH, *ENDPOINT_POLICY)
+    )
     explicit = Signal(tuple(h for h in explicit.tasks if says_denied(h.detail)))
     denied = denied_decisions(snapshot, SECRET_ACTIONS, _registry_credentials(snapshot))
     signal = Signal((*explicit.tasks, *(_ambiguous_fetch(snapshot).tasks if denied else ())))
