@@ -80,6 +80,7 @@ def ensure(pin: Pin, root: Path, timeout_s: float = 600.0) -> Path:
 def _create(pin: Pin, target: Path, timeout_s: float) -> None:
     """`uv venv` + `uv pip install` into a fresh directory, marked done only at the end."""
     shutil.rmtree(target, ignore_errors=True)
+    sys.stderr.write(f"ecs-medic: installing {pin.package}=={pin.version} (first use only)\n")
     python = target / "bin" / "python"
     _uv(["venv", "--quiet", "--python", sys.executable, str(target)], timeout_s)
     requirement = f"{pin.package}=={pin.version}"
