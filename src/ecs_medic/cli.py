@@ -239,6 +239,17 @@ def lab_list(
     raise typer.Exit(guarded(lambda: print_scenarios(fmt)))
 
 
+@lab_app.command("describe")
+def lab_describe(
+    scenario: Annotated[str, typer.Argument(help="Scenario name (see `ecs-medic lab list`).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """Explain a scenario: its configuration, the evidence it shows, its fix and a wrong fix."""
+    from ecs_medic.labcli import describe  # noqa: PLC0415
+
+    raise typer.Exit(guarded(lambda: describe(scenario, fmt)))
+
+
 @lab_app.command("serve")
 def lab_serve(
     scenarios: Annotated[list[str], typer.Argument(help="One or more scenarios.")],

@@ -12,6 +12,8 @@ import typer
 from ecs_medic.errors import ContextError
 from ecs_medic.lab import Lab, LabError, list_scenarios
 from ecs_medic.lab.faults import Fault
+from ecs_medic.lab.scenario import Scenario, load_scenario
+from ecs_medic.lab.steps import describe_step
 
 if TYPE_CHECKING:
     from ecs_medic.lab.planton import PlantonServer
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 
 def print_scenarios(fmt: str) -> int:
     """Print every scenario with its category and expected root cause."""
+    if fmt not in ("text", "json"):
+        raise ContextError(f"unknown format {fmt!r}; use text or json")
     infos = list_scenarios()
     if fmt == "json":
         rows = [
@@ -75,3 +79,67 @@ def _planton(lab: Lab, org: str) -> PlantonServer:
         return serve_for_lab(lab, org)
     except LabError as exc:
         raise ContextError(str(exc)) from exc
+
+
+def describe(name: str, fmt: str) -> int:
+    """Explain one scenario: what is configured, what the app needs, its fix and a wrong fix."""
+    if fmt not in ("text", "json"):
+        raise ContextError(f"unknown format {fmt!r}; use text or json")
+    try:
+        scenario = load_scenario(name)
+    except LabError as exc:
+        raise ContextError(str(exc)) from exc
+    if fmt == "json":
+        typer.echo(json.dumps(describe_json(scenario), indent=2))
+    else:
+        typer.echo("\n".join(describe_lines(scenario)))
+    return 0
+
+
+def describe_json(scenario: Scenario) -> dict[str, object]:
+    """The scenario as `lab describe --format json` prints it."""
+    return {
+        "name": scenario.name,
+        "category": scenario.category,
+        "expected": scenario.expected,
+        "summary": scenario.summary,
+        "cluster": scenario.service.cluster,
+        "service": scenario.service.name,
+        "fix": list(scenario.fix),
+        "fix_steps": [describe_step(s) for s in scenario.fix_steps],
+        "wrong_fix": list(scenario.wrong_fix),
+        "wrong_fix_steps": [describe_step(s) for s in scenario.wrong_fix_steps],
+        "evidence": [{"kind": e.kind, "value": e.value} for e in scenario.evidence],
+    }
+
+
+def describe_lines(scenario: Scenario) -> list[str]:
+    """The text of `lab describe`."""
+    spec = scenario.service
+    lines = [
+        f"{scenario.name}: {scenario.summary}",
+        f"  category   {scenario.category}",
+        f"  expected   {scenario.expected or 'healthy (no finding)'}",
+        f"  service    {spec.name} in cluster {spec.cluster} ({spec.launch_type}, "
+        f"desired {spec.desired}, cpu {spec.cpu}, memory {spec.memory})",
+    ]
+    lines += [f"  app        {name}: {_profile(p)}" for name, p in scenario.app]
+    lines += _section("Evidence it shows", [f"{e.kind}: {e.value}" for e in scenario.evidence])
+    fix = [*scenario.fix, *(f"API: {describe_step(s)}" for s in scenario.fix_steps)]
+    lines += _section("Fix (heals through the AWS API)", fix or ["nothing to fix"])
+    wrong = [*scenario.wrong_fix, *(f"API: {describe_step(s)}" for s in scenario.wrong_fix_steps)]
+    lines += _section("Wrong fix (plausible, does not heal)", wrong or ["-"])
+    return lines
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    return ["", f"{title}:", *(f"  - {item}" for item in items)] if items else []
+
+
+def _profile(profile: object) -> str:
+    fields = getattr(profile, "__dataclass_fields__", {})
+    default = type(profile)()
+    changed = [
+        f"{k}={getattr(profile, k)}" for k in fields if getattr(profile, k) != getattr(default, k)
+    ]
+    return ", ".join(changed) or "defaults"
