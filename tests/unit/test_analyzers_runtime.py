@@ -16,6 +16,8 @@ from builders import (
 )
 
 from ecs_medic.analyzers.runtime import essential_container_exit, oom_killed
+from ecs_medic.aws.snapshot import CapacityView
+from ecs_medic.aws.snapshot_capacity import MetricSummary
 from ecs_medic.findings import Severity
 
 
@@ -132,3 +134,11 @@ def test_signal_exit_codes_are_not_application_errors():
     """Exit 139, 134, 143 and 255 have their own codes, not ESSENTIAL_CONTAINER_EXIT."""
     stops = tuple(app_exit_task(n, code) for n, code in enumerate((139, 134, 143, 255), 1))
     assert [] == essential_container_exit(snapshot(stopped_tasks=stops))
+
+
+def test_oom_quotes_memory_utilization_when_collected():
+    """CloudWatch's MemoryUtilization backs the OOM finding with the service-level numbers."""
+    metric = MetricSummary("AWS/ECS", "MemoryUtilization", 99.6, 81.2, 12)
+    snap = snapshot(stopped_tasks=(oom_task(1),), capacity=CapacityView(metrics=(metric,)))
+    details = [e.detail for e in oom_killed(snap)[0].evidence]
+    assert "AWS/ECS MemoryUtilization maximum 100%, average 81%" in details

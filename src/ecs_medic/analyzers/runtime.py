@@ -52,6 +52,7 @@ def oom_killed(snapshot: ServiceSnapshot) -> list[Finding]:
     )
     evidence = [_container_evidence(t, c) for t, c in hits[:MAX_TASK_EVIDENCE]]
     evidence += [_memory_evidence(d, names) for d in definitions]
+    evidence += _memory_metric(snapshot)
     return [
         make_finding(
             "OOM_KILLED",
@@ -98,6 +99,16 @@ def essential_container_exit(snapshot: ServiceSnapshot) -> list[Finding]:
             affected_tasks=len(hits),
         )
     ]
+
+
+def _memory_metric(snapshot: ServiceSnapshot) -> list[Evidence]:
+    """The service's MemoryUtilization over the collected window, when CloudWatch had it."""
+    metric = snapshot.capacity.metric("MemoryUtilization")
+    if metric is None or metric.maximum is None:
+        return []
+    average = f", average {metric.average:.0f}%" if metric.average is not None else ""
+    detail = f"{metric.namespace} MemoryUtilization maximum {metric.maximum:.0f}%{average}"
+    return [Evidence("cloudwatch:GetMetricData", snapshot.service.arn, detail)]
 
 
 def _first_oom(task: Task) -> Container | None:
