@@ -5,6 +5,8 @@ from __future__ import annotations
 from builders import STEADY, deployment, event, failed_deployment, service, snapshot
 
 from ecs_medic.analyzers.deployment import circuit_breaker_rollback, deployment_stuck
+from ecs_medic.aws.snapshot import CapacityView
+from ecs_medic.aws.snapshot_capacity import CircuitBreakerState
 
 FAILED_EVENT = (
     "(service ledger-api) (deployment ecs-svc/8) deployment failed: tasks failed to start."
@@ -81,3 +83,16 @@ def test_unable_to_start_event_marks_a_stuck_deployment():
 def test_breaker_failure_is_not_also_stuck():
     """A rollout the breaker already failed is not reported as stuck as well."""
     assert [] == deployment_stuck(snapshot(service=service(deployments=(failed_deployment(),))))
+
+
+def test_breaker_evidence_counts_failures_against_the_threshold():
+    """DescribeServiceDeployments' failureCount and threshold are quoted."""
+    state = CircuitBreakerState(
+        "arn:aws:ecs:eu-west-1:1:service-deployment/x", "ROLLBACK_SUCCESSFUL", 3, 3
+    )
+    snap = snapshot(
+        service=service(running=0, deployments=(failed_deployment(),)),
+        capacity=CapacityView(circuit_breakers=(state,)),
+    )
+    details = [e.detail for e in circuit_breaker_rollback(snap)[0].evidence]
+    assert "ROLLBACK_SUCCESSFUL: circuitBreaker failureCount 3 of threshold 3" in details

@@ -38,6 +38,7 @@ def circuit_breaker_rollback(snapshot: ServiceSnapshot) -> list[Finding]:
             evidence=[
                 *(_deployment_evidence(snapshot, d) for d in failed),
                 *(event_evidence(e, snapshot) for e in events[:3]),
+                *_breaker_counts(snapshot),
             ],
             remediation=(
                 "The circuit breaker is a symptom: fix the cause of the failed tasks, then deploy "
@@ -47,6 +48,18 @@ def circuit_breaker_rollback(snapshot: ServiceSnapshot) -> list[Finding]:
             confidence=0.95 if failed else 0.8,
             affected_tasks=sum(d.failed_tasks for d in failed),
         )
+    ]
+
+
+def _breaker_counts(snapshot: ServiceSnapshot) -> list[Evidence]:
+    """The circuit breaker's failure count against its threshold, per service deployment."""
+    return [
+        Evidence(
+            "ecs:DescribeServiceDeployments",
+            b.deployment_arn,
+            f"{b.status}: circuitBreaker failureCount {b.failure_count} of threshold {b.threshold}",
+        )
+        for b in snapshot.capacity.circuit_breakers
     ]
 
 
