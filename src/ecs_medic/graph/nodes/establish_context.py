@@ -77,7 +77,7 @@ def _from_planton(ctx: RunContext, service: PlantonService) -> DiagnosisState:
         source="planton",
         planton_resource=service.resource_path,
         role_arn=connection.role_arn,
-        warnings=_region_warning(ctx, region),
+        warnings=_region_warning(ctx, region) + _unchecked_account(service),
     )
     return {"target": target, "context_info": info, "expected": service.expected}
 
@@ -90,6 +90,15 @@ def _region_warning(ctx: RunContext, region: str) -> tuple[str, ...]:
             f"used {region}.",
         )
     return ()
+
+
+def _unchecked_account(service: PlantonService) -> tuple[str, ...]:
+    if service.connection.account_id:
+        return ()
+    return (
+        f"Planton's connection {service.connection.slug} gives no account id (a variable "
+        "reference?); the AWS account was not checked against Planton's.",
+    )
 
 
 def _name(service: str) -> str:
