@@ -14,7 +14,7 @@ from ecs_medic.aws.snapshot_access import PolicyDecision, SecretCheck
 from ecs_medic.findings import Evidence, Finding, make_finding
 
 from .image import IAM_SIMULATE
-from .network import CONNECTIVITY
+from .network import CONNECTIVITY, ENDPOINT_POLICY  # endpoint refusals belong to the network
 from .signals import (
     Signal,
     config_severity,
@@ -30,7 +30,6 @@ SECRET_FETCH = (
 )
 DENIED = ("accessdenied", "not authorized to perform", "access denied")
 ECR_AUTH = ("ecr registry auth",)  # the same prefix, but the ECR token: IMAGE_PULL_AUTH
-ENDPOINT_POLICY = ("vpc endpoint policy",)  # denied by the endpoint, not the role: the network
 KMS = ("access to kms is not allowed", "kms:decrypt", "kmsaccessdenied", "kms key")
 SECRET_MISSING = (
     "can't retrieve the secret",
