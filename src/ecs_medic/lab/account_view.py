@@ -40,6 +40,7 @@ def _memo(method: Callable[..., _T]) -> Callable[..., _T]:
 
 _cache: dict[tuple[Any, ...], Any] = {}  # answers valid while inprocess.generation() holds
 _cache_generation = [-1]
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +87,12 @@ class AccountView:
             _cache.clear()
             _cache_generation[0] = inprocess.generation()
         full = (self.account, self.region, *key)
-        if full not in _cache:
-            _cache[full] = read()
-        return _cache[full]  # type: ignore[no-any-return]
+        found = _cache.get(full, _MISSING)  # labs in other threads may clear it meanwhile
+        if found is not _MISSING:
+            return found  # type: ignore[no-any-return]
+        value = read()
+        _cache[full] = value
+        return value
 
     @property
     def task_id(self) -> str:
