@@ -100,7 +100,7 @@ def test_healthy_service_fills_every_view_without_gaps(lab):
 
 
 def test_healthy_service_costs_exactly_these_calls(lab):
-    """37 calls: each source once, batched, and nothing the service does not need."""
+    """35 calls: each source once, batched, and nothing the service does not need."""
     _, gateway = collect(lab, "healthy")
     assert {
         "application-autoscaling:DescribeScalableTargets": 1,
@@ -111,7 +111,6 @@ def test_healthy_service_costs_exactly_these_calls(lab):
         "ec2:DescribeRouteTables": 1,
         "ec2:DescribeSecurityGroups": 1,
         "ec2:DescribeSubnets": 2,
-        "ec2:DescribeVpcAttribute": 2,
         "ec2:DescribeVpcEndpoints": 1,
         "ec2:DescribeVpcs": 1,
         "ecr:BatchGetImage": 1,
@@ -131,7 +130,7 @@ def test_healthy_service_costs_exactly_these_calls(lab):
         "logs:DescribeLogGroups": 1,
         "logs:GetLogEvents": 2,
     } == dict(gateway.operations)
-    assert 37 == gateway.api_calls
+    assert 35 == gateway.api_calls
 
 
 def test_customer_key_of_a_secret_is_simulated_and_denied(lab):
@@ -151,6 +150,7 @@ def test_interface_endpoint_and_its_security_group_are_collected(lab):
     network = collect(lab, "vpc-endpoint-private-dns-off")[0].network
     dkr = [e for e in network.vpc_endpoints if e.service_name.endswith(".ecr.dkr")]
     assert [("Interface", False)] == [(e.endpoint_type, e.private_dns_enabled) for e in dkr]
+    assert [(True, True)] == [(v.dns_support, v.dns_hostnames) for v in network.vpcs]
     groups = {g.id for g in network.security_groups}
     assert set(dkr[0].security_group_ids) <= groups
     assert [] == [t for t in network.route_tables for r in t.routes if r.nat_gateway_id]

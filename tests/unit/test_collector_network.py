@@ -144,3 +144,11 @@ def test_subnets_with_room_are_not_searched_for_idle_interfaces():
     }
     Collector(gateway).collect(TARGET)
     assert "DescribeNetworkInterfaces" not in {op for _, op, _ in gateway.calls}
+
+
+def test_dns_attributes_are_not_read_without_interface_endpoints():
+    """Only interface endpoints' private DNS depends on them: no endpoint, no call."""
+    gateway = account(**{"ec2:DescribeVpcEndpoints": {"VpcEndpoints": []}})
+    network = Collector(gateway).collect(TARGET).network
+    assert "DescribeVpcAttribute" not in {op for _, op, _ in gateway.calls}
+    assert [(None, None)] == [(v.dns_support, v.dns_hostnames) for v in network.vpcs]

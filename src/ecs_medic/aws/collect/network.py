@@ -2,14 +2,15 @@
 
 Order of reads: the task subnets name the VPC; everything VPC-wide is then read at once,
 filtered by VPC; the target groups name the load balancers; the task, load balancer and
-interface-endpoint security groups are read last, in one call.
+interface-endpoint security groups are read last, in one call, beside the VPC's DNS
+attributes (only when interface endpoints rely on them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ecs_medic.aws import parsing_network as parse
@@ -69,9 +70,11 @@ def collect_network(
             ),
         ]
     )
+    dns_f = reader.submit(_with_dns, reader, parts)
     security_groups = _security_groups(reader, groups)
+    vpc = dns_f.result()
     return NetworkView(
-        vpcs=(parts.vpc,) if parts.vpc else (),
+        vpcs=(vpc,) if vpc else (),
         subnets=task_subnets + lb_subnets_f.result(),
         route_tables=parts.route_tables,
         nat_gateways=parts.nat_gateways,
@@ -107,6 +110,22 @@ def _idle_interfaces(reader: Reader, subnet_ids: list[str]) -> tuple[IdleInterfa
     return tuple(parse.parse_idle_interface(i) for i in interfaces)
 
 
+def _with_dns(reader: Reader, parts: _VpcParts) -> Vpc | None:
+    """The VPC with its DNS attributes, read only when interface endpoints depend on them."""
+    vpc = parts.vpc
+    if vpc is None or not any(e.endpoint_type == "Interface" for e in parts.endpoints):
+        return vpc
+    answers = [
+        reader.call("ec2", "DescribeVpcAttribute", {"VpcId": vpc.id, "Attribute": a}, vpc.id)
+        for a in ("enableDnsSupport", "enableDnsHostnames")
+    ]
+    return replace(
+        vpc,
+        dns_support=parse.parse_vpc({"VpcId": vpc.id}, answers[0], None).dns_support,
+        dns_hostnames=parse.parse_vpc({"VpcId": vpc.id}, None, answers[1]).dns_hostnames,
+    )
+
+
 def _vpc_id(subnets: Sequence[Subnet], target_groups: Sequence[TargetGroup]) -> str | None:
     """The VPC of the task subnets, else of the target groups (bridge and host mode)."""
     ids = [s.vpc_id for s in subnets] + [g.vpc_id for g in target_groups if g.vpc_id]
@@ -125,8 +144,6 @@ def _start_vpc_reads(reader: Reader, vpc_id: str) -> dict[str, Future[dict[str, 
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
     calls: dict[str, tuple[str, dict[str, Any]]] = {
         "vpc": ("DescribeVpcs", {"VpcIds": [vpc_id]}),
-        "dns": ("DescribeVpcAttribute", {"VpcId": vpc_id, "Attribute": "enableDnsSupport"}),
-        "hostnames": ("DescribeVpcAttribute", {"VpcId": vpc_id, "Attribute": "enableDnsHostnames"}),
         "routes": ("DescribeRouteTables", {"Filters": in_vpc}),
         "nat": ("DescribeNatGateways", {"Filter": in_vpc}),
         "igw": (
@@ -148,9 +165,7 @@ def _vpc_parts(got: dict[str, dict[str, Any]]) -> _VpcParts:
         return _VpcParts(None, (), (), (), (), ())
     vpcs = got["vpc"].get("Vpcs") or []
     return _VpcParts(
-        vpc=parse.parse_vpc(vpcs[0], got["dns"] or None, got["hostnames"] or None)
-        if vpcs
-        else None,
+        vpc=parse.parse_vpc(vpcs[0], None, None) if vpcs else None,
         route_tables=tuple(
             parse.parse_route_table(t) for t in got["routes"].get("RouteTables", ())
         ),
