@@ -90,6 +90,7 @@ class AccountBuilder:
         group_arn, dns = self._load_balancer(scenario, network, port)
         self._registry(scenario)
         execution_role, task_role = self._roles(spec.cluster, spec.name)
+        self._service_linked_role()
         log_group = self._log_group(spec.name)
         self._client("ecs").create_cluster(
             clusterName=spec.cluster, settings=[{"name": "containerInsights", "value": "enabled"}]
@@ -288,6 +289,28 @@ class AccountBuilder:
             "Role"
         ]["Arn"]
         return str(execution), str(task)
+
+    def _service_linked_role(self) -> None:
+        """AWSServiceRoleForECS, which exists in every account that has used ECS."""
+        iam = self._client("iam")
+        try:
+            iam.get_role(RoleName="AWSServiceRoleForECS")
+        except iam.exceptions.NoSuchEntityException:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ecs.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            iam.create_role(
+                RoleName="AWSServiceRoleForECS",
+                Path="/aws-service-role/ecs.amazonaws.com/",
+                AssumeRolePolicyDocument=json.dumps(trust),
+            )
 
     def _log_group(self, service: str) -> str:
         logs = self._client("logs")
