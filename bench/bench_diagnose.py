@@ -1,6 +1,7 @@
 """Benchmark: wall time and API calls of one diagnosis per lab scenario (direct transport).
 
-Run with `make bench`; writes bench/results/diagnose-direct.md. For every scenario it times
+Run with `make bench` (or `python bench/bench_diagnose.py [SCENARIO...]`, BENCH_RUNS=n);
+writes bench/results/diagnose-direct.md. For every scenario it times
 the whole graph (context, collection, analysis, report, checkpoints) and, separately, the
 evidence collection alone with a per-operation call count. Timings are measured, never
 asserted in tests (these machines are noisy).
@@ -20,17 +21,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from ecs_medic.aws.collector import Collector
-from ecs_medic.aws.direct_transport import DirectGateway
+from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.config import AwsSettings, load_settings
 from ecs_medic.context.target import Target
 from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab, list_scenarios
 from ecs_medic.runner import diagnose
 
-RUNS = 5
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 OUT = Path(__file__).parent / "results" / "diagnose-direct.md"
 # Before the full collection (commit 3c90b76): tasks, task definitions, target groups and
 # health, ECR DescribeImages and logs only. Same machine, same method.
@@ -71,6 +70,7 @@ class Result:
     top1: str | None
     median_ms: float
     best_ms: float
+    cpu_ms: float  # process CPU per diagnosis, the lab's moto included: what load cannot inflate
     calls: int
     collect_ms: float
     operations: Counter[str]
@@ -79,9 +79,7 @@ class Result:
 
 def collect_once(lab: Lab, cluster: str, service: str) -> tuple[float, CountingGateway, list[str]]:
     """Time one collection with a fresh gateway (clients included) and count its calls."""
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=lab.region
-    )
+    session = make_session(None)  # the lab's credentials are in the environment
     gateway = CountingGateway(DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url))
     prefix = f"arn:aws:ecs:{lab.region}:{lab.account_id}"
     target = Target(
@@ -103,15 +101,17 @@ def bench_scenario(name: str, expected: str | None, state_dir: Path) -> Result:
         os.environ.update(lab.env())
         settings = replace(
             load_settings(),
+            transport="direct",  # boto3; the MCP servers are the CLI's default
             aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
             state_dir=state_dir,
         )
         _, cluster, service = lab.targets[0]
-        times, report = [], None
+        times, cpu, report = [], [], None
         for _ in range(RUNS):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             report = diagnose(settings, Request(service=service, cluster=cluster))
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         assert report is not None
         collections = [collect_once(lab, cluster, service) for _ in range(RUNS)]
         _, gateway, gaps = collections[-1]
@@ -121,6 +121,7 @@ def bench_scenario(name: str, expected: str | None, state_dir: Path) -> Result:
             top1=report.root_cause.code if report.root_cause else None,
             median_ms=statistics.median(times) * 1000,
             best_ms=min(times) * 1000,
+            cpu_ms=statistics.median(cpu) * 1000,
             calls=report.stats.api_calls,
             collect_ms=statistics.median(c[0] for c in collections) * 1000,
             operations=gateway.operations,
@@ -140,7 +141,7 @@ def row(r: Result) -> str:
     before = BEFORE.get(r.name)
     was = f"{before[0]} ms / {before[1]}" if before else "-"
     cells = [r.name, r.expected or "-", r.top1 or "-", f"{r.median_ms:.0f}", f"{r.best_ms:.0f}"]
-    cells += [str(r.calls), f"{r.collect_ms:.0f}", by_service(r.operations), was]
+    cells += [f"{r.cpu_ms:.0f}", str(r.calls), f"{r.collect_ms:.0f}", by_service(r.operations), was]
     cells.append(", ".join(r.gaps) or "-")
     return "| " + " | ".join(cells) + " |"
 
@@ -154,6 +155,7 @@ def operations_table(r: Result) -> list[str]:
 def main() -> None:
     """Run every scenario (or those named on the command line) and write the results tables."""
     os.environ.pop("AWS_PROFILE", None)
+    load_before = os.getloadavg()[0]
     chosen = set(sys.argv[1:])
     results = []
     with tempfile.TemporaryDirectory() as state:
@@ -167,19 +169,24 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {sys.version.split()[0]}; {RUNS} runs per scenario, one warm process, "
-        "lab on loopback. Regenerate with `make bench`.",
+        f"lab on loopback; load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every number). "
+        "Regenerate with `make bench`.",
         "",
         "- *median / best ms*: the whole graph (context, collection, analysis, report, SQLite "
         "checkpoints), the CLI's path; *API calls* as the report counts them.",
-        "- *collect ms*: the evidence collection alone with a fresh boto3 gateway (client "
-        "creation included), median; *calls by service* for one collection.",
+        "- *CPU ms*: process CPU time of one diagnosis (median), the in-process lab's moto "
+        "included; on an idle machine wall time approaches it, whatever the load was here.",
+        "- *collect ms*: the evidence collection alone with a fresh gateway and session "
+        "(client creation included, service models already parsed), median; "
+        "*calls by service* for one collection.",
         "- *before*: median ms / API calls of the same scenario with the collector of commit "
         "3c90b76 (tasks, task definitions, target groups, ECR and logs only).",
         "- *gaps*: sources the collection could not read (moto 5.2.5 lacks some operations).",
         "",
-        "| scenario | expected | top-1 | median ms | best ms | API calls | collect ms "
+        "| scenario | expected | top-1 | median ms | best ms | CPU ms | API calls | collect ms "
         "| calls by service | before | gaps |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     healthy = next((r for r in results if r.name == "healthy"), results[0])
     OUT.write_text("\n".join([*header, *map(row, results), "", *operations_table(healthy)]) + "\n")
