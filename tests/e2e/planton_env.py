@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from conftest import clean_env
+from cli_env import clean_env
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.planton import PlantonServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli, start_lab
+from cli_env import run_cli, start_lab
 
 pytestmark = pytest.mark.lab
 

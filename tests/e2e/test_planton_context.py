@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from conftest import run_cli
+from cli_env import run_cli
 from moto.sts.models import sts_backends  # the lab runs in this process: read its STS state
 from planton_env import planton_user_env
 

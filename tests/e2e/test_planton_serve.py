@@ -8,7 +8,7 @@ import subprocess
 
 import httpx
 import pytest
-from conftest import EXE, clean_env, run_cli
+from cli_env import EXE, clean_env, run_cli
 
 pytestmark = pytest.mark.lab
 

@@ -1,4 +1,8 @@
-"""Run the real `ecs-medic` command in a subprocess against an in-process lab."""
+"""Helpers for end-to-end tests: the real `ecs-medic` command in a subprocess against a lab.
+
+Not a conftest: tests/aws has its own conftest, and `from conftest import` would pick
+whichever was imported first when both folders run in one pytest session.
+"""
 
 from __future__ import annotations
 
