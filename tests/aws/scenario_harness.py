@@ -91,8 +91,9 @@ def apply(aws: LabAws, scenario_name: str, which: str) -> float:
     target = Target.connect(
         aws.lab.env(), service["clusterArn"].rsplit("/", 1)[-1], service["serviceName"]
     )
-    apply_steps(target, steps)
-    return aws.lab.now
+    changed_at = aws.lab.now
+    apply_steps(target, steps, wait=aws.lab.advance)
+    return changed_at
 
 
 def stale_digests(aws: LabAws) -> list[str]:

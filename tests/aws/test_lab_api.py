@@ -12,7 +12,7 @@ from ecs_medic.lab import Lab, ScenarioInfo, UnknownScenarioError, list_scenario
 
 
 def test_list_scenarios():
-    """The five scenarios of this version, with their catalogue codes."""
+    """The first five scenarios are listed with their catalogue codes."""
     expected = {
         "app-crash": "ESSENTIAL_CONTAINER_EXIT",
         "health-check-path-wrong": "TG_HEALTHCHECK_FAILING",
@@ -22,14 +22,15 @@ def test_list_scenarios():
     }
     infos = list_scenarios()
     assert all(isinstance(i, ScenarioInfo) for i in infos)
-    assert expected == {i.name: i.expected for i in infos}
-    assert {("prod", "web")} == {(i.cluster, i.service) for i in infos}
+    found = {i.name: i.expected for i in infos}
+    assert expected == {name: found.get(name, "absent") for name in expected}
+    assert ("prod", "web") in {(i.cluster, i.service) for i in infos}
 
 
 def test_unknown_scenario_lists_known_names():
     """An unknown name raises before anything starts, and names the known scenarios."""
     with pytest.raises(
-        UnknownScenarioError, match="known scenarios: app-crash, health-check-path-wrong"
+        UnknownScenarioError, match=r"known scenarios: app-crash, .*health-check-path-wrong"
     ):
         Lab.start(["no-such-thing"])
 

@@ -21,7 +21,16 @@ SCENARIOS = [
     "container-healthcheck-failing",
     "entrypoint-not-found",
     "crash-segfault",
+    "desired-count-zero",
+    "deployment-config-blocks",
+    "stale-image-not-redeployed",
+    "sigterm-not-handled",
+    "bad-release-rolled-back",
+    "deployment-stuck",
+    "tg-not-attached",
 ]
+HEALTHY = ["healthy-sidecar", "healthy-no-lb", "healthy-rolling-deploy", "healthy-scaled-in"]
+EXPECTED_STOP = ("ServiceSchedulerInitiated", "Scaling activity initiated by (deployment ")
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -30,7 +39,6 @@ def test_shows_the_catalogue_evidence_then_heals_with_the_fix(lab_factory, name)
     aws: LabAws = lab_factory(name)
     scenario = load_scenario(name)
     assert [] == missing(aws, scenario, since=0)
-    assert not steady(aws)
 
     apply(aws, name, "fix")
 
@@ -50,5 +58,18 @@ def test_a_plausible_wrong_fix_keeps_the_failure_signature(lab_factory, name):
 
     aws.lab.advance(SETTLE_S)
 
-    assert not steady(aws)
     assert [] == missing(aws, scenario, since=changed_at)
+
+
+@pytest.mark.parametrize("name", HEALTHY)
+def test_healthy_variants_show_no_failure_evidence(lab_factory, name):
+    """Steady, healthy, and every stopped task is an expected stop that exited 0 or 143."""
+    aws: LabAws = lab_factory(name)
+    assert steady(aws)
+    stopped = aws.tasks("STOPPED")
+    stops = {(t["stopCode"], t["stoppedReason"][: len(EXPECTED_STOP[1])]) for t in stopped}
+    assert stops <= {EXPECTED_STOP}
+    assert {c.get("exitCode") for t in stopped for c in t["containers"]} <= {0, 143}
+    messages = " ".join(aws.messages())
+    for phrase in ("unhealthy", "unable to", "failed", "rolling back"):
+        assert phrase not in messages

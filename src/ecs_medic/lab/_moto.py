@@ -30,6 +30,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ecs_medic.lab import stubs
 from ecs_medic.lab.faults import Fault, matching, request_operation, respond
 from ecs_medic.lab.live import (
     LiveContainer,
@@ -150,7 +151,8 @@ def _serialized(
         if faults and (fault := matching(faults, *operation)):
             return respond(fault, environ, account, start_response)
         with lock:
-            return list(app(environ, start_response))
+            stubbed = stubs.answer(operation, environ, account, start_response)
+            return stubbed if stubbed is not None else list(app(environ, start_response))
 
     return wsgi
 
@@ -300,6 +302,7 @@ def read_service(scope: Scope, cluster: str, name: str) -> LiveService | None:
         maximum_percent=int(config.get("maximumPercent", 200)),
         grace_period_s=int(getattr(service, "health_check_grace_period_seconds", None) or 0),
         platform_version=service.platform_version,
+        launch_type=str(service.launch_type or "FARGATE"),
     )
 
 
@@ -342,7 +345,28 @@ def _container(spec: dict[str, Any]) -> LiveContainer:
         environment=tuple(n for n in names if n),
         log_group=options.get("awslogs-group"),
         stream_prefix=options.get("awslogs-stream-prefix"),
+        **_process(spec),
     )
+
+
+def _process(spec: dict[str, Any]) -> dict[str, Any]:
+    """entryPoint, command, healthCheck, init process and stopTimeout of a container definition."""
+    check = spec.get("healthCheck") or {}
+    timing = (
+        int(check.get("interval", 30)),
+        int(check.get("timeout", 5)),
+        int(check.get("retries", 3)),
+        int(check.get("startPeriod", 0)),
+    )
+    linux = spec.get("linuxParameters") or {}
+    return {
+        "entry_point": tuple(str(p) for p in spec.get("entryPoint") or ()),
+        "command": tuple(str(p) for p in spec.get("command") or ()),
+        "health_check": tuple(str(p) for p in check.get("command") or ()),
+        "health_check_timing": timing,
+        "init_process": bool(linux.get("initProcessEnabled", False)),
+        "stop_timeout": int(spec.get("stopTimeout") or 30),
+    }
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ecs_medic.lab.builder_access import AccessBuilder
 from ecs_medic.lab.scenario import ContainerSpec, Scenario
 
 EXECUTION_ROLE = "ecsTaskExecutionRole"
@@ -86,22 +87,31 @@ class AccountBuilder:
         """Create the network, load balancer, registry, roles, logs, cluster and service."""
         spec = scenario.service
         port = scenario.containers[0].port
-        network = self._network(spec.cluster, index, port)
-        group_arn, dns = self._load_balancer(scenario, network, port)
+        network = self._network(spec.cluster, index, port, alb_ingress=spec.alb_ingress)
+        group_arn, dns = (
+            self._load_balancer(scenario, network, port) if spec.load_balancer else ("", "")
+        )
         self._registry(scenario)
         execution_role, task_role = self._roles(spec.cluster, spec.name)
-        self._service_linked_role()
+        if scenario.account.service_linked_role:  # a scenario may lack it (account_spec.py)
+            self._service_linked_role()
         log_group = self._log_group(spec.name)
+        access = AccessBuilder(self, scenario)
+        access.apply(network)  # the scenario's `account:` section
         self._client("ecs").create_cluster(
             clusterName=spec.cluster, settings=[{"name": "containerInsights", "value": "enabled"}]
         )
-        definition = self._task_definition(scenario, execution_role, task_role, log_group)
+        definition = access.revise(
+            self._task_definition(scenario, execution_role, task_role, log_group)
+        )
         arn = self._service(scenario, definition, network, group_arn)
         return BuiltService(scenario, spec.cluster, spec.name, arn, group_arn, dns, log_group)
 
     # --- network --------------------------------------------------------------------------
 
-    def _network(self, cluster: str, index: int, port: int) -> dict[str, Any]:
+    def _network(
+        self, cluster: str, index: int, port: int, *, alb_ingress: bool = True
+    ) -> dict[str, Any]:
         ec2 = self._client("ec2")
         vpc = ec2.create_vpc(
             CidrBlock=f"10.{index}.0.0/16", TagSpecifications=_tags("vpc", f"{cluster}-vpc")
@@ -124,7 +134,7 @@ class AccountBuilder:
         self._route_table(vpc_id, f"{cluster}-public", public, GatewayId=gateway)
         nat = self._nat_gateway(public[0], cluster)
         self._route_table(vpc_id, f"{cluster}-private", private, NatGatewayId=nat)
-        alb_sg, task_sg = self._security_groups(vpc_id, cluster, port)
+        alb_sg, task_sg = self._security_groups(vpc_id, cluster, port, alb_ingress=alb_ingress)
         return {
             "vpc": vpc_id,
             "public": public,
@@ -169,7 +179,9 @@ class AccountBuilder:
         for subnet in subnets:
             ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet)
 
-    def _security_groups(self, vpc_id: str, cluster: str, port: int) -> tuple[str, str]:
+    def _security_groups(
+        self, vpc_id: str, cluster: str, port: int, *, alb_ingress: bool = True
+    ) -> tuple[str, str]:
         ec2 = self._client("ec2")
         alb = ec2.create_security_group(
             GroupName=f"{cluster}-alb", Description="ALB: HTTP from the internet", VpcId=vpc_id
@@ -189,13 +201,14 @@ class AccountBuilder:
                 }
             ],
         )
+        allowed = port if alb_ingress else 443  # a plausible slip: the rule opens the wrong port
         ec2.authorize_security_group_ingress(
             GroupId=task_id,
             IpPermissions=[
                 {
                     "IpProtocol": "tcp",
-                    "FromPort": port,
-                    "ToPort": port,
+                    "FromPort": allowed,
+                    "ToPort": allowed,
                     "UserIdGroupPairs": [{"GroupId": alb_id}],
                 }
             ],
@@ -225,6 +238,7 @@ class AccountBuilder:
             TargetType="ip",
             HealthCheckProtocol="HTTP",
             HealthCheckPath=scenario.service.health_check_path,
+            HealthCheckPort=scenario.service.health_check_port,
             HealthCheckIntervalSeconds=15,
             HealthCheckTimeoutSeconds=5,
             HealthyThresholdCount=3,
@@ -235,12 +249,13 @@ class AccountBuilder:
             TargetGroupArn=group["TargetGroupArn"],
             Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}],
         )
-        elbv2.create_listener(
-            LoadBalancerArn=balancer["LoadBalancerArn"],
-            Protocol="HTTP",
-            Port=80,
-            DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
-        )
+        if scenario.service.listener:
+            elbv2.create_listener(
+                LoadBalancerArn=balancer["LoadBalancerArn"],
+                Protocol="HTTP",
+                Port=80,
+                DefaultActions=[{"Type": "forward", "TargetGroupArn": group["TargetGroupArn"]}],
+            )
         return str(group["TargetGroupArn"]), str(balancer["DNSName"])
 
     # --- registry, roles, logs ------------------------------------------------------------
@@ -345,7 +360,7 @@ class AccountBuilder:
     def _container(
         self, scenario: Scenario, container: ContainerSpec, log_group: str
     ) -> dict[str, Any]:
-        return {
+        return _process(container) | {
             "name": container.name,
             "image": self.image_uri(scenario, container),
             "essential": container.essential,
@@ -370,19 +385,11 @@ class AccountBuilder:
             serviceName=spec.name,
             taskDefinition=definition,
             desiredCount=spec.desired,
-            launchType="FARGATE",
-            platformVersion="1.4.0",
             schedulingStrategy="REPLICA",
             deploymentController={"type": "ECS"},
             propagateTags="SERVICE",
             enableECSManagedTags=True,
-            loadBalancers=[
-                {
-                    "targetGroupArn": group_arn,
-                    "containerName": scenario.containers[0].name,
-                    "containerPort": scenario.containers[0].port,
-                }
-            ],
+            **_service_options(scenario, group_arn),
             networkConfiguration={
                 "awsvpcConfiguration": {
                     "subnets": network["private"],
@@ -391,12 +398,49 @@ class AccountBuilder:
                 }
             },
             deploymentConfiguration={
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                "maximumPercent": 200,
-                "minimumHealthyPercent": 100,
+                "deploymentCircuitBreaker": {
+                    "enable": spec.circuit_breaker,
+                    "rollback": spec.rollback,
+                },
+                "maximumPercent": spec.max_percent,
+                "minimumHealthyPercent": spec.min_healthy_percent,
             },
         )
         return str(response["service"]["serviceArn"])
+
+
+def _service_options(scenario: Scenario, group_arn: str) -> dict[str, Any]:
+    """Launch type, load balancer and grace period, as the scenario configures them."""
+    spec = scenario.service
+    options: dict[str, Any] = {"launchType": spec.launch_type}
+    if spec.launch_type == "FARGATE":
+        options["platformVersion"] = "1.4.0"
+    if group_arn:
+        first = scenario.containers[0]
+        options["loadBalancers"] = [
+            {"targetGroupArn": group_arn, "containerName": first.name, "containerPort": first.port}
+        ]
+    if spec.grace_period_s is not None:
+        options["healthCheckGracePeriodSeconds"] = spec.grace_period_s
+    return options
+
+
+def _process(container: ContainerSpec) -> dict[str, Any]:
+    """entryPoint, command and healthCheck of a container definition, when the scenario has them."""
+    fields: dict[str, Any] = {}
+    if container.entry_point:
+        fields["entryPoint"] = list(container.entry_point)
+    if container.command:
+        fields["command"] = list(container.command)
+    if container.health_check:
+        fields["healthCheck"] = {
+            "command": list(container.health_check),
+            "interval": 10,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 30,
+        }
+    return fields
 
 
 def _tags(resource: str, name: str) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
 """Deployment rules the scheduler follows besides the rolling update (catalogue section 6).
 
-The start throttle (S11): tasks that keep failing to start make ECS back off, up to 15
-minutes, with `(service <s>) is unable to consistently start tasks successfully.`; a new task
-definition resets it. The deployment-configuration block (S7): minimumHealthyPercent rounds
-up and maximumPercent rounds down, which can leave a rollout no room to stop or start a task.
+The start throttle (S11): tasks that keep failing to start make ECS back off (AWS: up to 15
+minutes; the lab: 5), with `(service <s>) is unable to consistently start tasks
+successfully.`; a new task definition resets it. The deployment-configuration block (S7):
+minimumHealthyPercent rounds up and maximumPercent rounds down, which can leave a rollout no
+room to stop or start a task.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 THROTTLE_AFTER = 5  # consecutive failed starts before the scheduler backs off
 THROTTLE_BASE_S = 30.0
-THROTTLE_MAX_S = 900.0  # "retries back off up to 15 minutes"
+THROTTLE_MAX_S = 300.0  # AWS backs off up to 15 minutes; the lab caps it at 5 so fixes verify
+QUICK_EXIT_S = 30.0  # an essential container that exits this soon after start failed to start
 
 
 def unable_to_start(service: str) -> str:
@@ -46,6 +48,11 @@ class StartThrottle:
         steps = self.failures - THROTTLE_AFTER
         self.until = now + min(THROTTLE_MAX_S, THROTTLE_BASE_S * 2**steps)
         return self.failures == THROTTLE_AFTER
+
+    @property
+    def backing_off(self) -> bool:
+        """Whether enough starts failed in a row for the scheduler to back off."""
+        return self.failures >= THROTTLE_AFTER
 
     def record_success(self) -> None:
         """A task started and stayed up: the throttle is released."""

@@ -4,7 +4,7 @@ Launch-time checks compare the live configuration a task starts with against the
 profile and return the first Failure, with the catalogue's evidence strings. The load balancer
 stage (8) is not decided once: `probe` answers every health check against the target group's
 configuration at that moment, so `modify_target_group` takes effect on the next check.
-Adding a failure mode means adding a check to LAUNCH_CHECKS in its stage's place.
+Adding a failure mode means adding a check to `_launch_checks` in its stage's place.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.live import LiveContainer, LiveService, LiveTargetGroup, LiveTaskDefinition
 from ecs_medic.lab.scenario import AppProfile
 
@@ -51,6 +52,8 @@ class Failure:
     stopped_reason: str
     containers: tuple[tuple[str, ContainerEnd], ...]
     log_lines: tuple[LogLine, ...] = ()
+    unhealthy: tuple[str, ...] = ()  # containers whose healthCheck failed (healthStatus UNHEALTHY)
+    event: str | None = None  # service event when it happens; {service} and {task} filled in
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class LaunchContext:
     task_definition: LiveTaskDefinition
     profiles: Mapping[str, AppProfile]
     image_exists: Callable[[str], bool]
+    account: AccountView | None = None  # the account as this task sees it (stages 2-5)
 
     def profile(self, container: str) -> AppProfile:
         """The application profile of a container (defaults when the scenario has none)."""
@@ -80,7 +84,7 @@ Check = Callable[[LaunchContext], Failure | None]
 
 def decide_fate(ctx: LaunchContext) -> Fate:
     """Run the launch checks in LAB.md's order; the first failure decides the task's fate."""
-    failure = next((f for check in LAUNCH_CHECKS if (f := check(ctx)) is not None), None)
+    failure = next((f for check in _launch_checks() if (f := check(ctx)) is not None), None)
     return Fate(failure, _log_lines(ctx, failure))
 
 
@@ -156,7 +160,29 @@ def _heap_lines(
     return tuple(lines)
 
 
-LAUNCH_CHECKS: tuple[Check, ...] = (check_image, check_start, check_memory)
+def _launch_checks() -> tuple[Check, ...]:
+    """Every launch check in LAB.md's stage order (stage modules build on the types above)."""
+    from ecs_medic.lab import stages_access, stages_network, stages_start  # noqa: PLC0415
+
+    return (
+        stages_network.check_subnet_capacity,
+        stages_access.check_roles_assumable,
+        stages_network.check_registry_path,
+        stages_access.check_external_images,
+        stages_access.check_registry_auth,
+        check_image,
+        stages_access.check_pull_permissions,
+        stages_access.check_architecture,
+        stages_access.check_ephemeral_storage,
+        stages_access.check_secrets,
+        stages_access.check_logging,
+        stages_start.check_entrypoint,
+        check_start,
+        stages_access.check_task_role_calls,
+        stages_start.check_crash,
+        check_memory,
+        stages_start.check_container_health,
+    )
 
 
 # --- stage 8: load balancer health checks ---------------------------------------------------
@@ -219,14 +245,25 @@ def _others_stopped(
 ) -> tuple[tuple[str, ContainerEnd], ...]:
     """The failing container's end; the others are stopped by ECS with SIGTERM."""
     return tuple(
-        (c.name, end if c.name == name else sigterm_end(ctx.profile(c.name)))
+        (c.name, end if c.name == name else sigterm_end(ctx.profile(c.name), c))
         for c in ctx.task_definition.containers
     )
 
 
-def sigterm_end(profile: AppProfile) -> ContainerEnd:
-    """How a container ends when ECS stops it: clean exit, or SIGKILL after stopTimeout."""
-    return ContainerEnd(0) if profile.handles_sigterm else ContainerEnd(137)
+others_stopped = _others_stopped
+
+
+def sigterm_end(profile: AppProfile, container: LiveContainer | None = None) -> ContainerEnd:
+    """How a container ends when ECS stops it: clean exit, or SIGKILL after stopTimeout.
+
+    A `sh -c` wrapper without an init process never passes SIGTERM on to the application.
+    """
+    from ecs_medic.lab.stages_start import forwards_sigterm  # noqa: PLC0415 - imports this module
+
+    forwarded = container is None or forwards_sigterm(container)
+    if profile.handles_sigterm and forwarded:
+        return ContainerEnd(profile.sigterm_exit)
+    return ContainerEnd(137)
 
 
 def _log_lines(ctx: LaunchContext, failure: Failure | None) -> tuple[LogLine, ...]:

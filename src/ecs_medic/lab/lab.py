@@ -54,6 +54,8 @@ class Lab:
         try:
             lab._build(loaded)
             lab.advance(warmup_s)
+            if lab._apply_changes():
+                lab.advance(warmup_s)
         except BaseException:
             lab.stop()
             raise
@@ -69,6 +71,20 @@ class Lab:
             sim = ServiceSim(self._scope, built.cluster, built.service, dict(scenario.app))
             self._sims[(built.cluster, built.service)] = sim
         _moto.add_update_listener(self._on_update)
+
+    def _apply_changes(self) -> bool:
+        """Make each scenario's `change:` (a release, a push, a scale) through the AWS API."""
+        from ecs_medic.lab.changes import change_steps  # noqa: PLC0415 - steps import boto3 models
+        from ecs_medic.lab.steps import Target, apply_steps  # noqa: PLC0415
+
+        changed = False
+        for built in self._built:
+            change = built.scenario.change
+            if change is not None:
+                target = Target.connect(self.env(), built.cluster, built.service)
+                apply_steps(target, change_steps(change))
+                changed = True
+        return changed
 
     # --- what callers read ----------------------------------------------------------------
 

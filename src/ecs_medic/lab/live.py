@@ -22,6 +22,13 @@ class LiveContainer:
     environment: tuple[str, ...]  # variable names from environment and secrets
     log_group: str | None
     stream_prefix: str | None
+    entry_point: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    health_check: tuple[str, ...] = ()  # healthCheck.command; empty when there is none
+    # healthCheck interval, timeout, retries, startPeriod (ECS's defaults)
+    health_check_timing: tuple[int, int, int, int] = (30, 5, 3, 0)
+    init_process: bool = False  # linuxParameters.initProcessEnabled
+    stop_timeout: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,7 @@ class LiveService:
     maximum_percent: int
     grace_period_s: int
     platform_version: str | None
+    launch_type: str = "FARGATE"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,18 @@ import math
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_medic.lab import _moto, messages
+from ecs_medic.lab import _moto, _moto_lb, messages
+from ecs_medic.lab.account_view import AccountView
+from ecs_medic.lab.deploy_rules import (
+    QUICK_EXIT_S,
+    StartThrottle,
+    config_blocks,
+    deployment_blocked,
+    unable_to_start,
+)
 from ecs_medic.lab.fate import (
     ContainerEnd,
     LaunchContext,
@@ -27,6 +35,8 @@ from ecs_medic.lab.fate import (
 )
 from ecs_medic.lab.live import LiveService, LiveTaskDefinition
 from ecs_medic.lab.scenario import AppProfile
+from ecs_medic.lab.stages_access import launch_refusal
+from ecs_medic.lab.stages_lb import path_failure
 from ecs_medic.lab.tasks import STOPPED_VISIBLE_S, SimTask, TargetState, at
 
 MAX_EVENTS = 100  # describe_services shows the 100 most recent
@@ -54,6 +64,7 @@ class Deployment:
     rollout_state: str = "IN_PROGRESS"
     rollout_reason: str = ""
     failed_tasks: int = 0
+    pinned: dict[str, str] = field(default_factory=dict)  # image -> digest resolved at start (S2)
 
 
 class ServiceSim:
@@ -72,6 +83,9 @@ class ServiceSim:
         self._turn = 0
         self._published_stopped: set[str] = set()
         self._target_moves: dict[tuple[str, str], int] = {}  # (kind, group) -> count this tick
+        self.throttle = StartThrottle()
+        self._throttled_in = ""  # the deployment the throttle event was last emitted for
+        self._refused: tuple[str, str] | None = None  # (deployment, event) last refused
 
     # --- entry points -------------------------------------------------------------------
 
@@ -156,6 +170,8 @@ class ServiceSim:
         mine = [t for t in self.tasks.values() if t.active and t.deployment_id == primary.id]
         others = [t for t in self.tasks.values() if t.active and t.deployment_id != primary.id]
         settled = len(mine) == live.desired and all(t.healthy for t in mine) and not others
+        if any(t.healthy for t in mine):
+            self.throttle.record_success()
         if settled and primary.rollout_state == "IN_PROGRESS":
             primary.rollout_state, primary.updated_at = "COMPLETED", now
             primary.rollout_reason = messages.rollout_completed(primary.id)
@@ -206,19 +222,37 @@ class ServiceSim:
         mine = sum(1 for t in active if t.deployment_id == self.primary.id)
         room = math.floor(live.desired * live.maximum_percent / 100) - len(active)
         count = min(live.desired - mine, room)
+        stopping = sum(1 for t in self.tasks.values() if not t.active and t.phase != "STOPPED")
+        if deployment_blocked(
+            live.desired, live.maximum_percent, active=len(active), mine=mine, stopping=stopping
+        ):
+            self._refuse(config_blocks("{service}"), now)
         definition = _moto.read_task_definition(self.scope, self.primary.task_definition)
         if count <= 0 or definition is None or not live.subnets:
+            return
+        if not self.throttle.allows(now, self.primary.task_definition):
+            return
+        refusal = launch_refusal(self.scope.account, self.scope.region, live.subnets)
+        if refusal is not None:
+            self._refuse(refusal, now)
             return
         started = [self._launch_one(live, definition, now) for _ in range(count)]
         self._emit(messages.started_tasks(self.name, [t.id for t in started]), now)
 
+    def _refuse(self, event: str, now: float) -> None:
+        """ECS cannot launch: one event per deployment and cause (ECS suppresses repeats)."""
+        if (self.primary.id, event) != self._refused:
+            self._refused = (self.primary.id, event)
+            self._emit(event.format(service=self.name), now)
+
     def _launch_one(self, live: LiveService, definition: LiveTaskDefinition, now: float) -> SimTask:
-        ctx = LaunchContext(live, definition, self.profiles, self._image_exists)
         subnet = live.subnets[self._turn % len(live.subnets)]
         self._turn += 1
         handle = _moto.launch_task(self.scope, live, definition.arn, self.primary.id, subnet)
         subnet, ip, _ = _moto.task_network(handle)
         arn = _moto.task_arn(handle)
+        view = AccountView(self.scope.account, self.scope.region, subnet, arn)
+        ctx = LaunchContext(live, definition, self.profiles, self._image_exists, view)
         task = SimTask(
             handle=handle,
             arn=arn,
@@ -228,12 +262,23 @@ class ServiceSim:
             created_at=now,
             network=(subnet, ip, _moto.subnet_zone(self.scope, subnet)),
             container_arns={c.name: self._container_arn(arn) for c in definition.containers},
-            digests={
-                c.name: _moto.image_digest(self.scope, c.image)[1] for c in definition.containers
-            },
+            digests={c.name: self._pinned(c.image) for c in definition.containers},
         )
         self.tasks[arn] = task
         return task
+
+    def _pinned(self, image: str) -> str | None:
+        """The digest the PRIMARY deployment resolved for an image when it started (S2).
+
+        Later pushes under the same tag reach only a new deployment (STALE_IMAGE_NOT_REDEPLOYED).
+        """
+        pinned = self.primary.pinned
+        if image not in pinned:
+            digest = _moto.image_digest(self.scope, image)[1]
+            if digest is None:
+                return None
+            pinned[image] = digest
+        return pinned[image]
 
     def _image_exists(self, image: str) -> bool:
         return _moto.image_digest(self.scope, image)[0]
@@ -267,7 +312,7 @@ class ServiceSim:
 
     def _sigterm_ends(self, task: SimTask) -> dict[str, ContainerEnd]:
         return {
-            c.name: sigterm_end(self.profiles.get(c.name, AppProfile()))
+            c.name: sigterm_end(self.profiles.get(c.name, AppProfile()), c)
             for c in task.task_definition.containers
         }
 
@@ -277,7 +322,17 @@ class ServiceSim:
             return
         stop = (failure.stop_code, failure.stopped_reason)
         task.begin_stop(now, stop, dict(failure.containers), self._drain_s(task))
+        if failure.event:
+            self._emit(failure.event.format(service=self.name, task=task.id), now)
         self._count_failure(task, live, now)
+        failed_start = failure.before_running or (
+            failure.stop_code == "EssentialContainerExited" and failure.after_s <= QUICK_EXIT_S
+        )
+        if failed_start:
+            self.throttle.record_failure(now)
+        if self.throttle.backing_off and self._throttled_in != self.primary.id:
+            self._throttled_in = self.primary.id  # ECS repeats it only for a new deployment
+            self._emit(unable_to_start(self.name), now)
 
     def _register(self, task: SimTask, live: LiveService, now: float) -> None:
         """A task reached RUNNING: register it with the service's target groups."""
@@ -299,8 +354,11 @@ class ServiceSim:
             if group is None or not group.health_check_enabled or task.started_at is None:
                 continue
             profile = self.profiles.get(target.container, AppProfile())
+            path = _moto_lb.read_path(self.scope, group.arn, task.eni_id, task.network[2])
+            blocked = path_failure(path, target.port)
             while target.next_check_at <= now:
-                result = probe(group, profile, target.port, target.next_check_at - task.started_at)
+                since = target.next_check_at - task.started_at
+                result = blocked or probe(group, profile, target.port, since)
                 self._access_log(task, target, result, group.health_check_path)
                 target.record(result, group)
             _moto.set_target(self.scope, group.arn, task.network[1], target.port, target.health)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from ecs_medic.lab.account_spec import AccountSpec, parse_account
 from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
 
 _PACKAGE = "ecs_medic.lab.scenarios"
@@ -33,6 +34,13 @@ class AppProfile:
     requires_env: tuple[str, ...] = ()  # variables it refuses to start without
     handles_sigterm: bool = True
     log_lines: tuple[str, ...] = ()  # extra startup lines after the defaults
+    executables: tuple[str, ...] = ()  # programs in the image ($PATH); empty: any command works
+    tools: tuple[str, ...] = ("sh", "curl", "wget")  # what a container health check may call
+    crash_tags: tuple[str, ...] = ()  # image tags whose native code crashes after start
+    crash_exit: int = 139  # exit code of that crash: 139 SIGSEGV, 134 SIGABRT
+    crash_after_s: float = 30.0
+    sigterm_exit: int = 0  # exit code when it handles SIGTERM (0, or 143 when it re-raises)
+    aws_calls: tuple[str, ...] = ()  # "<action> <resource ARN>" it calls at start (task role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,9 @@ class ContainerSpec:
     port: int = 8080
     environment: tuple[tuple[str, str], ...] = ()
     essential: bool = True
+    command: tuple[str, ...] = ()
+    entry_point: tuple[str, ...] = ()
+    health_check: tuple[str, ...] = ()  # the container healthCheck command, e.g. CMD-SHELL ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,41 @@ class ServiceSpec:
     cpu: int = 256
     memory: int = 512
     health_check_path: str = "/health"
+    launch_type: str = "FARGATE"  # FARGATE or EC2 (container instances from `ec2:` below)
+    load_balancer: bool = True  # an ALB with a listener and an ip target group
+    alb_ingress: bool = True  # the task SG admits the ALB SG on the container port
+    listener: bool = True  # the ALB's listener forwards to the target group
+    health_check_port: str = "traffic-port"
+    grace_period_s: int | None = None
+    min_healthy_percent: int = 100
+    max_percent: int = 200
+    circuit_breaker: bool = True
+    rollback: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What happened after the service first settled, made through the AWS API like CI would."""
+
+    images: tuple[tuple[str, str], ...] = ()  # container -> image: a new revision is deployed
+    push: tuple[tuple[str, tuple[str, ...]], ...] = ()  # container -> tags re-pushed, new digest
+    desired: int | None = None  # update_service(desiredCount=...)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One AWS API change of a fix or wrong fix (lab/steps.py applies it), e.g. update_service."""
+
+    action: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of the catalogue's evidence the scenario must show, e.g. an event substring."""
+
+    kind: str  # event, stopped_reason, container_reason, exit_code, target_reason, ...
+    value: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +130,11 @@ class Scenario:
     app: tuple[tuple[str, AppProfile], ...]  # container name -> profile
     fix: tuple[str, ...] = ()
     wrong_fix: tuple[str, ...] = ()
+    change: Change | None = None
+    fix_steps: tuple[Step, ...] = ()
+    wrong_fix_steps: tuple[Step, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    account: AccountSpec = dataclasses.field(default_factory=AccountSpec)  # account_spec.py
 
     @property
     def info(self) -> ScenarioInfo:
@@ -130,7 +181,8 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """Build a Scenario from a parsed YAML mapping, rejecting unknown keys."""
     doc = _mapping(data, source)
     _only(doc, {"name", "category", "expected", "summary", "service", "containers",
-                "registry", "app", "fix", "wrong_fix"}, source)  # fmt: skip
+                "registry", "app", "fix", "wrong_fix", "account",
+                *_STEPS_KEYS}, source)  # fmt: skip
     containers = tuple(
         _container(name, spec, source) for name, spec in _mapping(doc["containers"], source).items()
     )
@@ -151,7 +203,58 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         ),
         fix=tuple(str(s) for s in doc.get("fix") or ()),
         wrong_fix=tuple(str(s) for s in doc.get("wrong_fix") or ()),
+        **_steps_part(doc, source),
+        account=parse_account(doc.get("account") or {}, f"{source}: account"),
     )
+
+
+_STEPS_KEYS = ("change", "fix_steps", "wrong_fix_steps", "evidence")
+
+
+def _steps_part(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """The optional change, fix steps and evidence sections."""
+    change = doc.get("change")
+    return {
+        "change": None if change is None else _change(change, f"{source}: change"),
+        "fix_steps": _steps(doc.get("fix_steps"), f"{source}: fix_steps"),
+        "wrong_fix_steps": _steps(doc.get("wrong_fix_steps"), f"{source}: wrong_fix_steps"),
+        "evidence": tuple(
+            Evidence(*_single(item, f"{source}: evidence")) for item in doc.get("evidence") or ()
+        ),
+    }
+
+
+def _change(data: Any, where: str) -> Change:
+    fields = _mapping(data, where)
+    _only(fields, {"images", "push", "desired"}, where)
+    push = _mapping(fields.get("push", {}), where)
+    return Change(
+        images=tuple(
+            (str(k), str(v)) for k, v in _mapping(fields.get("images", {}), where).items()
+        ),
+        push=tuple((str(k), tuple(str(t) for t in v)) for k, v in push.items()),
+        desired=None if fields.get("desired") is None else int(fields["desired"]),
+    )
+
+
+def _steps(data: Any, where: str) -> tuple[Step, ...]:
+    """`- action: {params}` items; an action without parameters may be a bare string."""
+    steps = []
+    for item in data or ():
+        if isinstance(item, str):
+            steps.append(Step(item, {}))
+            continue
+        action, params = _single(item, where)
+        steps.append(Step(action, _mapping(params or {}, f"{where}: {action}")))
+    return tuple(steps)
+
+
+def _single(item: Any, where: str) -> tuple[str, Any]:
+    """The one key and value of a single-key mapping."""
+    entry = _mapping(item, where)
+    if len(entry) != 1:
+        raise ScenarioError(f"{where}: expected one key per item, got {', '.join(entry) or 'none'}")
+    return next(iter(entry.items()))
 
 
 def _container(name: str, spec: Any, source: str) -> ContainerSpec:

@@ -8,6 +8,8 @@ target group, security groups, load balancer), so they work for any scenario and
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,10 +61,18 @@ class Target:
         self.clients["ecs"].update_service(cluster=self.cluster, service=self.service, **params)
 
 
-def apply_steps(target: Target, steps: Sequence[Step]) -> None:
-    """Apply each step in order; an unknown action is a ScenarioError."""
+def apply_steps(
+    target: Target, steps: Sequence[Step], wait: Callable[[float], None] | None = None
+) -> None:
+    """Apply each step in order; `wait: {seconds}` lets simulated time pass (needs `wait`).
+
+    An unknown action, or a wait without a clock, is a ScenarioError.
+    """
     known = all_actions()
     for step in steps:
+        if step.action == "wait" and wait is not None:
+            wait(float(step.params.get("seconds", 60)))
+            continue
         action = known.get(step.action)
         if action is None:
             raise ScenarioError(f"unknown step {step.action!r}; known: {', '.join(sorted(known))}")
@@ -155,11 +165,31 @@ def push_image(target: Target, params: dict[str, Any]) -> None:
     found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": source}])
     manifest = found["images"][0]["imageManifest"]
     if params.get("rebuild"):
-        manifest = manifest.replace('"size": 7023', '"size": 7024')
+        manifest = _rebuilt(manifest)
     ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=str(params["tag"]))
 
 
+def redeploy_failed_revision(target: Target, params: dict[str, Any]) -> None:
+    """Deploy the family's latest revision again (after a rollback: the one that failed)."""
+    ecs = target.clients["ecs"]
+    current = ecs.describe_task_definition(taskDefinition=target.describe()["taskDefinition"])
+    latest = ecs.describe_task_definition(taskDefinition=current["taskDefinition"]["family"])
+    target.update(taskDefinition=latest["taskDefinition"]["taskDefinitionArn"], **params)
+
+
+def create_listener(target: Target, params: dict[str, Any]) -> None:
+    """An HTTP listener on the load balancer that forwards to the service's target group."""
+    target.clients["elbv2"].create_listener(
+        LoadBalancerArn=_balancer(target)["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=int(params.get("port", 80)),
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": _group_arn(target)}],
+    )
+
+
 ACTIONS: dict[str, Callable[[Target, dict[str, Any]], None]] = {
+    "create_listener": create_listener,
+    "redeploy_failed_revision": redeploy_failed_revision,
     "update_service": update_service,
     "force_new_deployment": force_new_deployment,
     "revise_task_definition": revise_task_definition,
@@ -175,6 +205,14 @@ def _register_access_steps() -> None:
     from ecs_medic.lab import steps_access  # noqa: PLC0415 - it imports this module
 
     ACTIONS.update(steps_access.ACTIONS)
+
+
+def _rebuilt(manifest: str) -> str:
+    """The same image rebuilt: a new top layer, hence a new digest."""
+    parsed = json.loads(manifest)
+    layer = parsed["layers"][-1]
+    layer["digest"] = "sha256:" + hashlib.sha256(f"rebuilt:{layer['digest']}".encode()).hexdigest()
+    return json.dumps(parsed)
 
 
 # --- discovery ------------------------------------------------------------------------------

@@ -49,11 +49,10 @@ class TargetState:
                 self.health, self.unhealthy_at = ("healthy", None, None), None
             return False
         self.passes, self.fails = 0, self.fails + 1
-        if self.state != "unhealthy" and self.fails >= group.unhealthy_threshold:
-            self.health, self.unhealthy_at = (
-                ("unhealthy", result.reason, result.description),
-                checked_at,
-            )
+        state = "unused" if result.reason == "Target.NotInUse" else "unhealthy"
+        if self.state != state and self.fails >= group.unhealthy_threshold:
+            self.health = (state, result.reason, result.description)
+            self.unhealthy_at = checked_at
             return True
         return False
 
@@ -94,6 +93,12 @@ class SimTask:
     def id(self) -> str:
         """The task id, the last part of its ARN."""
         return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def eni_id(self) -> str:
+        """The id of the task's network interface (from its ENI attachment)."""
+        details = {d["name"]: d["value"] for d in self.handle.attachments[0]["details"]}
+        return str(details["networkInterfaceId"])
 
     @property
     def active(self) -> bool:
@@ -208,7 +213,7 @@ class SimTask:
             "cpu": None if definition.cpu is None else str(definition.cpu),
             "memory": None if definition.memory is None else str(definition.memory),
             "availability_zone": zone,
-            "health_status": "UNKNOWN",
+            "health_status": self._task_health(),
             "platform_family": "Linux",
         }
         return fields, [
@@ -224,7 +229,7 @@ class SimTask:
             "image": image,
             "lastStatus": self._container_status(end),
             "networkInterfaces": [{"attachmentId": self.id, "privateIpv4Address": ip}],
-            "healthStatus": "UNKNOWN",
+            "healthStatus": self._health(name),
         }
         if self.digests.get(name):
             entry["imageDigest"] = self.digests[name]
@@ -235,6 +240,23 @@ class SimTask:
         if end is not None and end.reason:
             entry["reason"] = end.reason
         return entry
+
+    def _health(self, name: str) -> str:
+        """A container's healthStatus: UNKNOWN without a healthCheck, UNHEALTHY once it failed."""
+        spec = self.task_definition.container(name)
+        if spec is None or not spec.health_check or self.started_at is None:
+            return "UNKNOWN"
+        failure = self.fate.failure
+        if failure is not None and name in failure.unhealthy and self.execution_stopped_at:
+            return "UNHEALTHY"
+        return "HEALTHY"
+
+    def _task_health(self) -> str:
+        """The task's healthStatus: UNHEALTHY if an essential container is, else the best one."""
+        states = {self._health(c.name) for c in self.task_definition.containers if c.essential}
+        if "UNHEALTHY" in states:
+            return "UNHEALTHY"
+        return "HEALTHY" if "HEALTHY" in states else "UNKNOWN"
 
     def _container_status(self, end: ContainerEnd | None) -> str:
         if end is not None or self.phase == "STOPPED":
