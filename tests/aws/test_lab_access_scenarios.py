@@ -18,7 +18,7 @@ from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import Scenario, load_scenario
 from ecs_medic.lab.steps import Target, apply_steps
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
 
 SCENARIOS = [
     "no-egress-image-pull",

@@ -12,7 +12,7 @@ from scenario_harness import SETTLE_S, apply, missing, signature, steady
 
 from ecs_medic.lab.scenario import load_scenario
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
 
 SCENARIOS = [
     "sg-blocks-alb",

@@ -24,7 +24,7 @@ from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import scenario_names
 from ecs_medic.report.model import Report
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
 
 CHUNK = 8
 NAMES = scenario_names()

@@ -8,7 +8,7 @@ import pytest
 from cli_env import run_cli, start_lab
 from postgres_server import postgres
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
 
 
 def test_pause_in_one_process_resume_in_another_through_postgres(tmp_path):

@@ -26,7 +26,7 @@ from ecs_medic.lab.planton import PlantonServer, serve_for_lab
 from ecs_medic.report.render import render
 from ecs_medic.runner import diagnose
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
 
 
 @pytest.fixture(scope="module")
