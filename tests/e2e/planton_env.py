@@ -10,7 +10,7 @@ from cli_env import clean_env
 from ecs_medic.lab import Lab
 from ecs_medic.lab.planton import PlantonServer
 
-ACCESS_KEY = "AKIAECSMEDICBASEKEY1"
+ACCESS_KEY = "TESTKEY-ECS-MEDIC-BASE-1"  # a dummy; not shaped like a real key id
 SECRET_KEY = "BaseSecretKeyThatMustNeverAppear0123456789"
 SESSION_TOKEN = "BaseSessionTokenThatMustNeverAppear9876543210"
 
