@@ -33,11 +33,16 @@ def clean_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[st
     return env
 
 
+# A hang guard, not a speed limit: a loaded 2-core machine ran a fix with rollback past 120 s.
+HANG_GUARD_S = 900
+
+
 def run_cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     """Run `ecs-medic ARGS` and capture its output."""
     return subprocess.run(
-        [str(EXE), *args], env=dict(env), capture_output=True, text=True, timeout=120, check=False
-    )
+        [str(EXE), *args], env=dict(env), capture_output=True, text=True,
+        timeout=HANG_GUARD_S, check=False,
+    )  # fmt: skip
 
 
 def start_lab(scenarios: list[str], tmp_path: Path) -> tuple[Lab, dict[str, str]]:
