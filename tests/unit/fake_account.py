@@ -313,7 +313,11 @@ def answers() -> dict[tuple[str, str], Answer]:
                 {
                     "serviceDeploymentArn": "arn:sd/1",
                     "status": "IN_PROGRESS",
-                    "circuitBreaker": {"status": "MONITORING", "failureCount": 3, "threshold": 10},
+                    "deploymentCircuitBreaker": {
+                        "status": "MONITORING",
+                        "failureCount": 3,
+                        "threshold": 10,
+                    },
                 }
             ]
         },

@@ -150,7 +150,7 @@ def parse_metric(
 
 def parse_circuit_breaker(d: Json) -> CircuitBreakerState | None:
     """The circuit breaker block of one DescribeServiceDeployments entry, if it has one."""
-    breaker = d.get("circuitBreaker")
+    breaker = d.get("deploymentCircuitBreaker")
     if not breaker:
         return None
     return CircuitBreakerState(

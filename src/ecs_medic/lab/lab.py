@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from types import TracebackType
 
-from ecs_medic.lab import _moto
+from ecs_medic.lab import _moto, stubs_json
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
 from ecs_medic.lab.errors import LabError
 from ecs_medic.lab.faults import Fault, is_mutating
@@ -51,6 +51,7 @@ class Lab:
             server = _moto.LabServer(lock, account)
             lab = cls(server, server.start(HOST, port), lock, time.time() - warmup_s)
             _live.append(lab)
+        stubs_json.register_clock(account, lambda: lab.now)
         try:
             lab._build(loaded)
             lab.advance(warmup_s)
@@ -163,6 +164,7 @@ class Lab:
         if self._ticker is not None:
             self._ticker.join(timeout=5)
         _moto.remove_update_listener(self._on_update)
+        stubs_json.register_clock(self.account_id, None)
         self._server.stop()
         with _live_lock:
             if self in _live:

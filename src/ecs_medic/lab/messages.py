@@ -86,3 +86,12 @@ def scaling_activity(deployment_id: str) -> str:
 def failed_elb_health(target_group: str) -> str:
     """The stoppedReason of a task stopped for failing load balancer health checks."""
     return f"Task failed ELB health checks in (target-group {target_group})"
+
+
+def protected_tasks_block(service: str, task_set: str) -> str:
+    """Scale-in or replacement waits for tasks with scale-in protection (catalogue S7)."""
+    return (
+        f"(service {service}) was unable to reach steady state because task set ({task_set}) "
+        "was unable to scale in. Reason: The number of protected tasks are more than the "
+        "desired count of tasks"
+    )

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_medic.lab import _moto, _moto_lb, messages
+from ecs_medic.lab import _moto, _moto_lb, _moto_scaling, messages, service_deployments
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.deploy_rules import (
     QUICK_EXIT_S,
@@ -65,6 +65,8 @@ class Deployment:
     rollout_reason: str = ""
     failed_tasks: int = 0
     pinned: dict[str, str] = field(default_factory=dict)  # image -> digest resolved at start (S2)
+    rollback: tuple[str, float] | None = None  # (rollback deployment id, when it started)
+    is_rollback: bool = False
 
 
 class ServiceSim:
@@ -77,6 +79,7 @@ class ServiceSim:
         self.profiles = dict(profiles)
         self.tasks: dict[str, SimTask] = {}
         self.deployments: list[Deployment] = []
+        self.history: list[Deployment] = []  # every deployment started, oldest first
         self.events: list[dict[str, Any]] = []
         self.steady = False
         self.last_completed: Deployment | None = None
@@ -86,6 +89,7 @@ class ServiceSim:
         self.throttle = StartThrottle()
         self._throttled_in = ""  # the deployment the throttle event was last emitted for
         self._refused: tuple[str, str] | None = None  # (deployment, event) last refused
+        self._protection_event = ""  # the deployment the protection event was last emitted for
 
     # --- entry points -------------------------------------------------------------------
 
@@ -124,6 +128,7 @@ class ServiceSim:
             first = live.deployment_id or new_deployment_id()
             reason = messages.rollout_in_progress(first)
             self.deployments = [Deployment(first, arn, now, now, rollout_reason=reason)]
+            self.history.append(self.deployments[0])
         elif forced or arn != self.primary.task_definition:
             self._start_deployment(arn, now)
 
@@ -134,6 +139,7 @@ class ServiceSim:
         reason = messages.rollout_in_progress(deployment_id)
         deployment = Deployment(deployment_id, task_definition, now, now, rollout_reason=reason)
         self.deployments.insert(0, deployment)
+        self.history.append(deployment)
         self.steady = False
         return deployment
 
@@ -162,7 +168,8 @@ class ServiceSim:
             and good.task_definition != deployment.task_definition
         ):
             self._emit(messages.rolling_back(self.name, good.id), now)
-            self._start_deployment(good.task_definition, now)
+            back = self._start_deployment(good.task_definition, now)
+            back.is_rollback, deployment.rollback = True, (back.id, now)
 
     def _evaluate(self, live: LiveService, now: float) -> None:
         """Complete the rollout and report a steady state when running == desired, all healthy."""
@@ -187,7 +194,10 @@ class ServiceSim:
 
     def _schedule(self, live: LiveService, now: float) -> None:
         """Scale in, replace old deployments' tasks, and launch within maximumPercent."""
-        stopping = self._scale_in(live) + self._replace_old(live)
+        wanted = self._scale_in(live, now) + self._replace_old(live)
+        stopping = [t for t in wanted if not self._protected(t, now)]
+        if len(stopping) < len(wanted):
+            self._protection_blocks(now)
         scaling = ("ServiceSchedulerInitiated", messages.scaling_activity(self.primary.id))
         for task in stopping:
             task.begin_stop(now, scaling, None, self._drain_s(task))
@@ -197,9 +207,33 @@ class ServiceSim:
             self._emit(messages.draining(self.name, sum(1 for t in stopping if t.targets)), now)
         self._launch(live, now)
 
-    def _scale_in(self, live: LiveService) -> list[SimTask]:
+    def _protected(self, task: SimTask, now: float) -> bool:
+        """Whether the task has scale-in protection that has not expired (UpdateTaskProtection)."""
+        enabled, expires = _moto_scaling.protection(task.handle)
+        return enabled and (expires is None or expires > now)
+
+    def _protection_blocks(self, now: float) -> None:
+        """Protected tasks keep the service above desired: one event per deployment."""
+        if self._protection_event != self.primary.id:
+            self._protection_event = self.primary.id
+            self._emit(messages.protected_tasks_block(self.name, self.primary.id), now)
+
+    def _protect_itself(self, task: SimTask, now: float) -> None:
+        """An app that protects its own task on start (UpdateTaskProtection from the task)."""
+        minutes = max(
+            (self.profiles.get(c.name, AppProfile()).protects_task_min
+             for c in task.task_definition.containers),
+            default=0,
+        )  # fmt: skip
+        if minutes:
+            _moto_scaling.set_protection(task.handle, True, now + minutes * 60)
+
+    def _scale_in(self, live: LiveService, now: float) -> list[SimTask]:
+        """Tasks beyond desired: unhealthy, then newest first; protected ones last."""
         mine = [t for t in self.tasks.values() if t.active and t.deployment_id == self.primary.id]
-        newest_first = sorted(mine, key=lambda t: (t.healthy, -t.created_at))
+        newest_first = sorted(
+            mine, key=lambda t: (self._protected(t, now), t.healthy, -t.created_at)
+        )
         return newest_first[: max(0, len(mine) - live.desired)]
 
     def _replace_old(self, live: LiveService) -> list[SimTask]:
@@ -297,6 +331,7 @@ class ServiceSim:
     def _advance(self, task: SimTask, live: LiveService, now: float) -> None:
         if task.active and task.advance_start(now):
             self._register(task, live, now)
+            self._protect_itself(task, now)
         if task.failure_due(now):
             self._fail(task, live, now)
         if task.running:
@@ -477,6 +512,23 @@ class ServiceSim:
             deployments=deployments,
             events=list(self.events),
             task_definition_arn=primary,
+        )
+        self._publish_history(live)
+
+    def _publish_history(self, live: LiveService) -> None:
+        """Keep what ListServiceDeployments and DescribeServiceDeployments answer (stubbed)."""
+        where = service_deployments.Where(
+            self.scope.region, self.scope.account, self.cluster, self.name, live.arn
+        )
+        entries = service_deployments.render(
+            self.history, live, where, self._deployment_counts, breaker_threshold(live.desired)
+        )
+        _moto_scaling.publish_deployments(self.scope, self.cluster, self.name, entries)
+
+    def _deployment_counts(self, deployment_id: str) -> tuple[int, int]:
+        mine = [t for t in self.tasks.values() if t.deployment_id == deployment_id]
+        return sum(1 for t in mine if t.phase == "RUNNING" and t.active), sum(
+            1 for t in mine if t.pending
         )
 
     def _deployment_entry(self, deployment: Deployment, live: LiveService) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class AppProfile:
     crash_after_s: float = 30.0
     sigterm_exit: int = 0  # exit code when it handles SIGTERM (0, or 143 when it re-raises)
     aws_calls: tuple[str, ...] = ()  # "<action> <resource ARN>" it calls at start (task role)
+    protects_task_min: int = 0  # on start it sets scale-in protection for this long (minutes)
 
 
 @dataclass(frozen=True, slots=True)

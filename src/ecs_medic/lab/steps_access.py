@@ -255,12 +255,16 @@ def update_trust(target: Target, params: dict[str, Any]) -> None:
 
 
 def point_secret_at(target: Target, params: dict[str, Any]) -> None:
-    """Revise the task definition so `variable` reads the existing `secret` (or `parameter`)."""
+    """Revise the task definition so `variable` reads the existing `secret` (or `parameter`).
+
+    `{cluster}` in the name stands for the service's cluster (scenarios in a shared lab).
+    """
     if "parameter" in params:
-        found = _client(target, "ssm").get_parameter(Name=str(params["parameter"]))
+        name = str(params["parameter"]).replace("{cluster}", target.cluster)
+        found = _client(target, "ssm").get_parameter(Name=name)
         arn = found["Parameter"]["ARN"]
     else:
-        secret = str(params["secret"])
+        secret = str(params["secret"]).replace("{cluster}", target.cluster)
         arn = _client(target, "secretsmanager").describe_secret(SecretId=secret)["ARN"]
     definition = _definition(target)
     for container in definition["containerDefinitions"]:

@@ -7,11 +7,18 @@ launch stages' read cache honest) and serves the stubbed operations itself:
 - iam:SimulatePrincipalPolicy, evaluated by lab/iam_policy.py over the principal's real
   attached and inline policies (plus any PolicyInputList), with context entries - the same
   evaluator that decides whether the lab's tasks may pull, read secrets and write logs.
+- the JSON-protocol operations of lab/stubs_json.py (task protection, service deployments,
+  scaling activities), in the region the request was signed for.
+
+Every client reaches these the same way: boto3 with endpoint_url, and the AWS CLI inside
+the AWS MCP servers through AWS_ENDPOINT_URL, both land on the lab's one HTTP server.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +31,8 @@ from ecs_medic.lab.iam_policy import Request, evaluate
 
 Stub = Callable[[dict[str, list[str]], str], tuple[str, str]]  # form, account -> status, xml
 _NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+DEFAULT_REGION = "us-east-1"
 
 
 def answer(
@@ -34,12 +43,38 @@ def answer(
 ) -> Iterable[bytes] | None:
     """The lab's answer to a stubbed operation, or None to let moto serve the request."""
     inprocess.bump()
+    from ecs_medic.lab._moto import Scope  # noqa: PLC0415 - _moto imports this module
+    from ecs_medic.lab.stubs_json import JSON_STUBS  # noqa: PLC0415 - it builds on _moto
+
+    json_stub = JSON_STUBS.get(operation)
+    if json_stub is not None:
+        status, document = json_stub(_json_body(environ), Scope(account, _region(environ)))
+        start_response(status, [("Content-Type", "application/x-amz-json-1.1")])
+        return [json.dumps(document).encode()]
     stub = STUBS.get(operation)
     if stub is None:
         return None
     status, xml = stub(_form(environ), account)
     start_response(status, [("Content-Type", "text/xml")])
     return [xml.encode()]
+
+
+def _region(environ: dict[str, Any]) -> str:
+    """The region a request was signed for (its SigV4 credential scope)."""
+    match = _REGION.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return match.group(1) if match else DEFAULT_REGION
+
+
+def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document of a JSON-protocol request (empty when there is none)."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
 def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
