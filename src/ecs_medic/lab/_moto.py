@@ -500,7 +500,9 @@ def write_task(task: Any, fields: dict[str, Any], containers: Sequence[dict[str,
 
 
 def release_eni(scope: Scope, task: Any) -> None:
-    """Detach and delete the task's ENI, as Fargate does when a task stops."""
+    """Detach and delete the task's ENI, as Fargate does when a task stops (bridge: none)."""
+    if not task.attachments:
+        return
     _, _, eni_id = task_network(task)
     _ec2(scope).enis.pop(eni_id, None)
     task.attachments[0]["status"] = "DELETED"

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ecs_medic.lab import builder_ec2
 from ecs_medic.lab.builder_access import AccessBuilder
 from ecs_medic.lab.scenario import ContainerSpec, Scenario
 
@@ -76,7 +77,7 @@ class AccountBuilder:
         )
         self._clients = {
             name: session.client(name, endpoint_url=endpoint_url, config=config)
-            for name in ("ec2", "elbv2", "ecr", "iam", "logs", "ecs", "sts")
+            for name in ("ec2", "elbv2", "ecr", "iam", "logs", "ecs", "sts", "autoscaling")
         }
         self.account_id = str(self._client("sts").get_caller_identity()["Account"])
 
@@ -101,6 +102,8 @@ class AccountBuilder:
         self._client("ecs").create_cluster(
             clusterName=spec.cluster, settings=[{"name": "containerInsights", "value": "enabled"}]
         )
+        if scenario.ec2 is not None:  # container instances from an Auto Scaling group
+            builder_ec2.Ec2Builder(self, scenario, scenario.ec2).apply(network)
         definition = access.revise(
             self._task_definition(scenario, execution_role, task_role, log_group)
         )
@@ -344,8 +347,7 @@ class AccountBuilder:
         family = f"{spec.cluster}-{spec.name}" if self.prefixed else spec.name
         response = self._client("ecs").register_task_definition(
             family=family,
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
+            **builder_ec2.task_definition_fields(scenario.ec2),
             cpu=str(spec.cpu),
             memory=str(spec.memory),
             executionRoleArn=execution_role,
@@ -364,7 +366,7 @@ class AccountBuilder:
             "name": container.name,
             "image": self.image_uri(scenario, container),
             "essential": container.essential,
-            "portMappings": [{"containerPort": container.port, "protocol": "tcp"}],
+            "portMappings": [builder_ec2.port_mapping(scenario.ec2, container.port)],
             "environment": [{"name": k, "value": v} for k, v in container.environment],
             "logConfiguration": {
                 "logDriver": "awslogs",
@@ -390,13 +392,7 @@ class AccountBuilder:
             propagateTags="SERVICE",
             enableECSManagedTags=True,
             **_service_options(scenario, group_arn),
-            networkConfiguration={
-                "awsvpcConfiguration": {
-                    "subnets": network["private"],
-                    "securityGroups": [network["task_sg"]],
-                    "assignPublicIp": "DISABLED",
-                }
-            },
+            **builder_ec2.service_fields(scenario.ec2, network),
             deploymentConfiguration={
                 "deploymentCircuitBreaker": {
                     "enable": spec.circuit_breaker,

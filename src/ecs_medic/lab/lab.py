@@ -9,6 +9,7 @@ from types import TracebackType
 
 from ecs_medic.lab import _moto, stubs_json
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
+from ecs_medic.lab.ec2_fleet import FleetSim
 from ecs_medic.lab.errors import LabError
 from ecs_medic.lab.faults import Fault, is_mutating
 from ecs_medic.lab.runtime import ServiceSim
@@ -35,6 +36,7 @@ class Lab:
         self._lock = lock
         self._now = now
         self._sims: dict[tuple[str, str], ServiceSim] = {}
+        self._fleets: list[FleetSim] = []  # the ECS agent of EC2 clusters, ticked first
         self._built: list[BuiltService] = []
         self._ticker: threading.Thread | None = None
         self._halt = threading.Event()
@@ -71,6 +73,8 @@ class Lab:
             self._built.append(built)
             sim = ServiceSim(self._scope, built.cluster, built.service, dict(scenario.app))
             self._sims[(built.cluster, built.service)] = sim
+            if scenario.ec2 is not None:
+                self._fleets.append(FleetSim(self._scope, built.cluster, scenario.ec2))
         _moto.add_update_listener(self._on_update)
 
     def _apply_changes(self) -> bool:
@@ -118,6 +122,8 @@ class Lab:
             step = min(TICK_S, end - self._now)
             with self._lock:
                 self._now += step
+                for fleet in self._fleets:
+                    fleet.tick(self._now)
                 for sim in self._sims.values():
                     sim.tick(self._now)
 

@@ -95,3 +95,33 @@ class LiveTargetGroup:
     healthy_threshold: int
     unhealthy_threshold: int
     deregistration_delay_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveInstance:
+    """A container instance as the EC2 placement stage sees it (lab/stages_placement_ec2.py)."""
+
+    arn: str
+    ec2_instance_id: str
+    status: str  # ACTIVE, DRAINING, ...
+    agent_connected: bool
+    remaining_cpu: int
+    remaining_memory: int
+    used_ports: frozenset[int]  # host ports already bound (agent's and tasks')
+    attributes: tuple[tuple[str, str | None], ...]  # ecs.instance-type, custom attributes...
+    zone: str
+    subnet: str
+    private_ip: str
+
+    @property
+    def id(self) -> str:
+        """The container instance id, the last part of its ARN."""
+        return self.arn.rsplit("/", 1)[-1]
+
+    def attribute(self, name: str) -> str | None:
+        """An attribute's value (None when the instance does not have it or it has no value)."""
+        return dict(self.attributes).get(name)
+
+    def has(self, name: str) -> bool:
+        """Whether the instance carries the attribute at all."""
+        return name in dict(self.attributes)

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_medic.lab import _moto, _moto_lb, _moto_scaling, messages, service_deployments
+from ecs_medic.lab import (
+    _moto,
+    _moto_ecs_instances,
+    _moto_lb,
+    _moto_scaling,
+    messages,
+    service_deployments,
+    stages_placement_ec2,
+)
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.deploy_rules import (
     QUICK_EXIT_S,
@@ -262,16 +270,42 @@ class ServiceSim:
         ):
             self._refuse(config_blocks("{service}"), now)
         definition = _moto.read_task_definition(self.scope, self.primary.task_definition)
-        if count <= 0 or definition is None or not live.subnets:
+        on_ec2 = live.launch_type == "EC2"
+        if count <= 0 or definition is None or not (live.subnets or on_ec2):
             return
         if not self.throttle.allows(now, self.primary.task_definition):
             return
-        refusal = launch_refusal(self.scope.account, self.scope.region, live.subnets)
+        refusal = (
+            launch_refusal(self.scope.account, self.scope.region, live.subnets)
+            if live.subnets and not on_ec2
+            else None
+        )
         if refusal is not None:
             self._refuse(refusal, now)
             return
-        started = [self._launch_one(live, definition, now) for _ in range(count)]
-        self._emit(messages.started_tasks(self.name, [t.id for t in started]), now)
+        if on_ec2:
+            started = self._launch_on_ec2(live, definition, count, now)
+        else:
+            started = [self._launch_one(live, definition, now) for _ in range(count)]
+        if started:
+            self._emit(messages.started_tasks(self.name, [t.id for t in started]), now)
+
+    def _launch_on_ec2(
+        self, live: LiveService, definition: LiveTaskDefinition, count: int, now: float
+    ) -> list[SimTask]:
+        """Place each task on a container instance; ECS says why when one cannot be placed."""
+        load: dict[str, int] = {}
+        for task in self.tasks.values():
+            if task.active and task.placement is not None:
+                arn = task.placement.instance.arn
+                load[arn] = load.get(arn, 0) + 1
+        placements, refusal = stages_placement_ec2.place(
+            self.scope, live, definition.arn, count, load
+        )
+        started = [self._launch_one(live, definition, now, p) for p in placements]
+        if refusal is not None:
+            self._refuse(refusal, now)
+        return started
 
     def _refuse(self, event: str, now: float) -> None:
         """ECS cannot launch: one event per deployment and cause (ECS suppresses repeats)."""
@@ -279,11 +313,27 @@ class ServiceSim:
             self._refused = (self.primary.id, event)
             self._emit(event.format(service=self.name), now)
 
-    def _launch_one(self, live: LiveService, definition: LiveTaskDefinition, now: float) -> SimTask:
-        subnet = live.subnets[self._turn % len(live.subnets)]
-        self._turn += 1
-        handle = _moto.launch_task(self.scope, live, definition.arn, self.primary.id, subnet)
-        subnet, ip, _ = _moto.task_network(handle)
+    def _launch_one(
+        self,
+        live: LiveService,
+        definition: LiveTaskDefinition,
+        now: float,
+        placement: stages_placement_ec2.Placement | None = None,
+    ) -> SimTask:
+        if placement is None:
+            subnet = live.subnets[self._turn % len(live.subnets)]
+            self._turn += 1
+            handle = _moto.launch_task(self.scope, live, definition.arn, self.primary.id, subnet)
+        else:
+            handle = _moto_ecs_instances.launch_on_instance(
+                self.scope, live, definition.arn, self.primary.id,
+                placement.instance.arn, placement.subnet,
+            )  # fmt: skip
+        subnet, ip, _ = (
+            _moto.task_network(handle)
+            if placement is None or placement.subnet is not None
+            else placement.network
+        )
         arn = _moto.task_arn(handle)
         view = AccountView(self.scope.account, self.scope.region, subnet, arn)
         ctx = LaunchContext(live, definition, self.profiles, self._image_exists, view)
@@ -295,6 +345,7 @@ class ServiceSim:
             fate=decide_fate(ctx),
             created_at=now,
             network=(subnet, ip, _moto.subnet_zone(self.scope, subnet)),
+            placement=placement,
             container_arns={c.name: self._container_arn(arn) for c in definition.containers},
             digests={c.name: self._pinned(c.image) for c in definition.containers},
         )
@@ -343,6 +394,8 @@ class ServiceSim:
             and task.advance_stop(now, self._sigterm_ends(task))
         ):
             _moto.release_eni(self.scope, task.handle)
+            if task.placement is not None:
+                stages_placement_ec2.release(self.scope, self.cluster, task.placement)
         self._write_logs(task, task.due_lines(now))
 
     def _sigterm_ends(self, task: SimTask) -> dict[str, ContainerEnd]:
@@ -544,16 +597,25 @@ class ServiceSim:
             "failedTasks": deployment.failed_tasks,
             "createdAt": at(deployment.created_at),
             "updatedAt": at(deployment.updated_at),
-            "launchType": "FARGATE",
-            "platformVersion": live.platform_version or "1.4.0",
-            "platformFamily": "Linux",
-            "networkConfiguration": {
-                "awsvpcConfiguration": {
-                    "subnets": list(live.subnets),
-                    "securityGroups": list(live.security_groups),
-                    "assignPublicIp": live.assign_public_ip,
-                }
-            },
+            "launchType": live.launch_type,
+            **_platform(live),
             "rolloutState": deployment.rollout_state,
             "rolloutStateReason": deployment.rollout_reason,
         }
+
+
+def _platform(live: LiveService) -> dict[str, Any]:
+    """Platform fields (Fargate only) and the awsvpc configuration of a deployment entry."""
+    fields: dict[str, Any] = {}
+    if live.launch_type == "FARGATE":
+        fields["platformVersion"] = live.platform_version or "1.4.0"
+        fields["platformFamily"] = "Linux"
+    if live.subnets:
+        fields["networkConfiguration"] = {
+            "awsvpcConfiguration": {
+                "subnets": list(live.subnets),
+                "securityGroups": list(live.security_groups),
+                "assignPublicIp": live.assign_public_ip,
+            }
+        }
+    return fields

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from ecs_medic.lab.account_spec import AccountSpec, parse_account
+from ecs_medic.lab.ec2_spec import Ec2Spec
 from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
 
 _PACKAGE = "ecs_medic.lab.scenarios"
@@ -68,7 +69,7 @@ class ServiceSpec:
     cpu: int = 256
     memory: int = 512
     health_check_path: str = "/health"
-    launch_type: str = "FARGATE"  # FARGATE or EC2 (container instances from `ec2:` below)
+    launch_type: str = "FARGATE"  # FARGATE or EC2 (capacity from the scenario's `ec2:` section)
     load_balancer: bool = True  # an ALB with a listener and an ip target group
     alb_ingress: bool = True  # the task SG admits the ALB SG on the container port
     listener: bool = True  # the ALB's listener forwards to the target group
@@ -136,6 +137,7 @@ class Scenario:
     wrong_fix_steps: tuple[Step, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     account: AccountSpec = dataclasses.field(default_factory=AccountSpec)  # account_spec.py
+    ec2: Ec2Spec | None = None  # EC2 capacity (ec2_spec.py); None for a Fargate service
 
     @property
     def info(self) -> ScenarioInfo:
@@ -182,17 +184,18 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """Build a Scenario from a parsed YAML mapping, rejecting unknown keys."""
     doc = _mapping(data, source)
     _only(doc, {"name", "category", "expected", "summary", "service", "containers",
-                "registry", "app", "fix", "wrong_fix", "account",
+                "registry", "app", "fix", "wrong_fix", "account", "ec2",
                 *_STEPS_KEYS}, source)  # fmt: skip
     containers = tuple(
         _container(name, spec, source) for name, spec in _mapping(doc["containers"], source).items()
     )
+    service = _build(ServiceSpec, doc.get("service", {}), f"{source}: service")
     return Scenario(
         name=str(doc["name"]),
         category=str(doc["category"]),
         expected=None if doc.get("expected") is None else str(doc["expected"]),
         summary=str(doc["summary"]),
-        service=_build(ServiceSpec, doc.get("service", {}), f"{source}: service"),
+        service=service,
         containers=containers,
         registry=tuple(
             (str(repo), tuple(str(t) for t in tags))
@@ -206,7 +209,22 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         wrong_fix=tuple(str(s) for s in doc.get("wrong_fix") or ()),
         **_steps_part(doc, source),
         account=parse_account(doc.get("account") or {}, f"{source}: account"),
+        ec2=_ec2(doc.get("ec2"), service, f"{source}: ec2"),
     )
+
+
+def _ec2(data: Any, service: ServiceSpec, where: str) -> Ec2Spec | None:
+    """The `ec2:` section; an EC2 service without one gets the default capacity."""
+    if service.launch_type not in ("FARGATE", "EC2"):
+        raise ScenarioError(f"{where}: launch_type must be FARGATE or EC2")
+    if service.launch_type != "EC2":
+        if data is not None:
+            raise ScenarioError(f"{where}: an `ec2:` section needs launch_type EC2")
+        return None
+    spec = _build(Ec2Spec, data or {}, where)
+    if spec.network_mode not in ("awsvpc", "bridge"):
+        raise ScenarioError(f"{where}: network_mode must be awsvpc or bridge")
+    return spec
 
 
 _STEPS_KEYS = ("change", "fix_steps", "wrong_fix_steps", "evidence")

@@ -80,10 +80,10 @@ def apply_steps(
 
 
 def all_actions() -> dict[str, Callable[[Target, dict[str, Any]], None]]:
-    """These actions plus those of the network, image, IAM and logging scenarios."""
-    from ecs_medic.lab import steps_access  # noqa: PLC0415 - it builds on Target from here
+    """These actions plus those of the network, image, IAM, logging and EC2 scenarios."""
+    from ecs_medic.lab import steps_access, steps_ec2  # noqa: PLC0415 - they build on Target
 
-    return {**ACTIONS, **steps_access.ACTIONS}
+    return {**ACTIONS, **steps_access.ACTIONS, **steps_ec2.ACTIONS}
 
 
 def describe_step(step: Step) -> str:

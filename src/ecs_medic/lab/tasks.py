@@ -8,6 +8,7 @@ from typing import Any
 
 from ecs_medic.lab.fate import PROVISIONING_S, PULL_S, ContainerEnd, Fate, LogLine, ProbeResult
 from ecs_medic.lab.live import LiveTargetGroup, LiveTaskDefinition
+from ecs_medic.lab.stages_placement_ec2 import Placement
 
 STOP_STEP_S = 5.0  # each of STOPPING and DEPROVISIONING
 STOPPED_VISIBLE_S = 3600.0  # AWS shows stopped tasks for about an hour
@@ -88,6 +89,7 @@ class SimTask:
     ends: dict[str, ContainerEnd] = field(default_factory=dict)
     targets: list[TargetState] = field(default_factory=list)
     lines_written: int = 0
+    placement: Placement | None = None  # EC2: its container instance and reservation
 
     @property
     def id(self) -> str:
@@ -216,6 +218,9 @@ class SimTask:
             "health_status": self._task_health(),
             "platform_family": "Linux",
         }
+        if self.placement is not None:
+            fields["platform_family"] = None
+            fields["platform_version"] = None
         return fields, [
             self._container(c.name, c.image, ip) for c in self.task_definition.containers
         ]

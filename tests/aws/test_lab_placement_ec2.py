@@ -1,0 +1,107 @@
+"""EC2 launch type and placement scenarios: evidence, a healing fix, a wrong fix, a healthy one.
+
+Two labs serve every scenario at once, each scenario in its own cluster: one shows the
+evidence and then takes every scenario's `fix_steps`, the other takes the `wrong_fix_steps`.
+The checks are the shared harness's (tests/aws/scenario_harness.py), pointed at one cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from lab_client import SERVICE, LabAws
+from scenario_harness import SETTLE_S, apply, missing, signature, steady
+
+from ecs_medic.lab import Lab
+from ecs_medic.lab.scenario import load_scenario
+
+pytestmark = [pytest.mark.lab]
+
+SCENARIOS = [
+    "no-container-instances",
+    "insufficient-cpu-ec2",
+]
+HEALTHY = ["healthy-ec2"]
+WARMUP_S = 300.0
+
+
+@dataclass
+class ClusterAws(LabAws):
+    """LabAws whose service and tasks are those of one cluster of a multi-scenario lab."""
+
+    cluster: str = "prod"
+
+    @classmethod
+    def of(cls, aws: LabAws, cluster: str) -> ClusterAws:
+        return cls(aws.lab, aws.ecs, aws.elbv2, aws.logs, aws.ecr, cluster)
+
+    def service(self, cluster: str | None = None, name: str = SERVICE) -> dict[str, Any]:
+        return super().service(cluster or self.cluster, name)
+
+    def tasks(self, status: str = "RUNNING", cluster: str | None = None) -> list[dict[str, Any]]:
+        return super().tasks(status, cluster or self.cluster)
+
+
+def _lab(names: list[str]) -> Iterator[dict[str, ClusterAws]]:
+    with Lab.start(names, warmup_s=WARMUP_S) as lab:
+        aws = LabAws.connect(lab)
+        yield {name: ClusterAws.of(aws, cluster) for name, cluster, _ in lab.targets}
+
+
+@pytest.fixture(scope="module")
+def fixed() -> Iterator[tuple[dict[str, ClusterAws], dict[str, list[Any]], float]]:
+    """Every scenario: its evidence first, then its fix, SETTLE_S and two more minutes."""
+    for labs in _lab(SCENARIOS + HEALTHY):
+        shown = {n: missing(labs[n], load_scenario(n), since=0, watch_s=0) for n in SCENARIOS}
+        for name in SCENARIOS:
+            apply(labs[name], name, "fix")
+        lab = labs[SCENARIOS[0]].lab
+        lab.advance(SETTLE_S)
+        healed_at = lab.now
+        lab.advance(120)
+        yield labs, shown, healed_at
+
+
+@pytest.fixture(scope="module")
+def wrongly_fixed() -> Iterator[tuple[dict[str, ClusterAws], float]]:
+    """Every failing scenario after its wrong fix and SETTLE_S simulated seconds."""
+    for labs in _lab(SCENARIOS):
+        changed_at = min(apply(labs[name], name, "wrong_fix") for name in SCENARIOS)
+        labs[SCENARIOS[0]].lab.advance(SETTLE_S)
+        yield labs, changed_at
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_shows_the_catalogue_evidence_and_the_fix_heals(fixed, name):
+    """The catalogue's evidence was visible; after the fix through the API the service settled."""
+    labs, shown, healed_at = fixed
+    aws = labs[name]
+    assert load_scenario(name).evidence
+    assert [] == shown[name]
+    assert steady(aws), aws.messages()[:5]
+    assert [] == signature(aws, load_scenario(name), since=healed_at)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_a_plausible_wrong_fix_keeps_the_failure_signature(wrongly_fixed, name):
+    """After the wrong fix the service is not steady and new events show the same evidence."""
+    labs, changed_at = wrongly_fixed
+    aws = labs[name]
+    assert not steady(aws)
+    assert [] == missing(aws, load_scenario(name), since=changed_at, watch_s=0)
+
+
+@pytest.mark.parametrize("name", HEALTHY)
+def test_the_healthy_ec2_variant_places_every_task_and_settles(fixed, name):
+    """Steady, every task on an ACTIVE container instance, no placement or failure event."""
+    aws = fixed[0][name]
+    assert steady(aws), aws.messages()[:5]
+    tasks = aws.tasks("RUNNING")
+    assert {t["launchType"] for t in tasks} == {"EC2"}
+    assert all(t.get("containerInstanceArn") for t in tasks)
+    assert aws.tasks("STOPPED") == []
+    for phrase in ("unable to", "unhealthy", "failed"):
+        assert not any(phrase in m for m in aws.messages())
