@@ -23,6 +23,9 @@ pytestmark = [pytest.mark.lab]
 SCENARIOS = [
     "no-container-instances",
     "insufficient-cpu-ec2",
+    "host-port-conflict",
+    "placement-constraint-unsatisfiable",
+    "agent-disconnected",
 ]
 HEALTHY = ["healthy-ec2"]
 WARMUP_S = 300.0

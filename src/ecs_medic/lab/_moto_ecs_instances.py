@@ -44,6 +44,7 @@ class Host:
     subnet: str
     zone: str
     private_ip: str
+    security_groups: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +151,19 @@ def hosts(scope: Scope) -> list[Host]:
                 subnet=str(instance.subnet_id or ""),
                 zone=str(instance.availability_zone or ""),
                 private_ip=str(instance.private_ip or ""),
+                security_groups=_groups(instance),
             )
         )
     return found
+
+
+def _groups(instance: Any) -> tuple[str, ...]:
+    """The instance's security groups (its primary network interface's when moto has no list)."""
+    groups = [str(g.id) for g in instance.security_groups or ()]
+    if not groups:
+        for nic in (getattr(instance, "nics", None) or {}).values():
+            groups += [str(g.id) for g in getattr(nic, "group_set", ()) or ()]
+    return tuple(dict.fromkeys(groups))
 
 
 def _decode(user_data: Any) -> str:
@@ -192,6 +203,7 @@ def read_instances(scope: Scope, cluster: str) -> list[LiveInstance]:
                 zone=host.zone if host else "",
                 subnet=host.subnet if host else "",
                 private_ip=host.private_ip if host else "",
+                security_groups=host.security_groups if host else (),
             )
         )
     return found

@@ -112,6 +112,7 @@ class LiveInstance:
     zone: str
     subnet: str
     private_ip: str
+    security_groups: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

@@ -336,7 +336,8 @@ class ServiceSim:
         )
         arn = _moto.task_arn(handle)
         view = AccountView(self.scope.account, self.scope.region, subnet, arn)
-        ctx = LaunchContext(live, definition, self.profiles, self._image_exists, view)
+        seen = live if placement is None else placement.seen_by_task(live)
+        ctx = LaunchContext(seen, definition, self.profiles, self._image_exists, view)
         task = SimTask(
             handle=handle,
             arn=arn,

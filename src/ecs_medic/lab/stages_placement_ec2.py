@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -77,6 +78,19 @@ class Placement:
         """(subnet, private IP, zone) of a bridge-mode task: its instance's."""
         i = self.instance
         return i.subnet, i.private_ip, i.zone
+
+    def seen_by_task(self, live: LiveService) -> LiveService:
+        """The service as the task's network stages see it.
+
+        A bridge-mode task has no ENI: it pulls and calls out through its instance's network
+        interface and security groups. (On EC2 the agent pulls through the instance for
+        awsvpc tasks too; the lab keeps the task ENI's groups there.)
+        """
+        if self.subnet is not None:
+            return live
+        return dataclasses.replace(
+            live, security_groups=self.instance.security_groups, assign_public_ip="DISABLED"
+        )
 
 
 def place(
