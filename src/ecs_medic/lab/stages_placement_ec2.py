@@ -12,9 +12,9 @@ relaxed constraint or a dynamic host port takes effect on the next placement.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
