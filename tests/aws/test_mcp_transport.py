@@ -14,7 +14,7 @@ import pytest
 
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import ErrorKind, GatewayError
-from ecs_medic.aws.mcp_transport import McpGateway, open_mcp_gateway
+from ecs_medic.aws.mcp_transport import McpGateway, open_mcp_gateway, spec_factory
 from ecs_medic.config import AwsSettings, McpSettings, Settings
 from ecs_medic.lab import Lab
 
@@ -223,3 +223,31 @@ def test_server_that_does_not_answer_in_time_is_replaced_by_direct(lab, tmp_path
     (gap,) = gateway.gaps
     assert "timed out" in gap.detail
     assert "mcp+direct" == gateway.transport
+
+
+def test_expired_credentials_restart_the_server_on_refreshed_ones(lab, tmp_path):
+    """ExpiredToken from a server: it is restarted with the session's current credentials."""
+    revoked = tmp_path / "revoked"
+    revoked.write_text("")
+    fake = {
+        "command": sys.executable,
+        "args": [str(FAKE_SERVER)],
+        "env": {"FAKE_MCP_DELAY_S": "0", "FAKE_MCP_REVOKED_FILE": str(revoked)},
+    }
+    config = write_config(tmp_path, {"awslabs.aws-api-mcp-server": fake})
+    direct = direct_for(lab)
+    direct.session._session.set_credentials("AKIDFIRSTKEY000", "secret-one")
+    gateway = McpGateway(
+        spec_factory(
+            settings_for(lab, tmp_path, config_file=config, api_servers=1), direct, lab.region
+        ),
+        direct,
+    )
+    try:
+        assert "AKIDFIRSTKEY000" == gateway.call("sts", "GetCallerIdentity", {})["Account"]
+        revoked.write_text("AKIDFIRSTKEY000")  # the first credentials expire ...
+        direct.session._session.set_credentials("AKIDSECONDKEY00", "secret-two")  # ... refreshed
+        assert "AKIDSECONDKEY00" == gateway.call("sts", "GetCallerIdentity", {})["Account"]
+        assert ("mcp", ()) == (gateway.transport, gateway.gaps)
+    finally:
+        gateway.close()

@@ -73,6 +73,8 @@ ECS_SERVER_READS = frozenset(
 # and the AWS API server's bundled metadata (all it has offline) does not list it as a read,
 # so with READ_OPERATIONS_ONLY it refuses it. These go through the direct transport.
 DIRECT_READS = frozenset({("ecs", "GetTaskProtection")})
+# AWS's codes for expired temporary credentials: the servers restart on the refreshed ones
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,19 @@ class McpPool:
     def size(self, role: ServerRole) -> int:
         """The number of processes for `role` (at least one)."""
         return max(1, self.ecs if role is ServerRole.ECS else self.aws_api)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One read: the API operation and the MCP tool call that answers it."""
+
+    service: str
+    operation: str
+    params: Mapping[str, Any] | None
+    source: str
+    role: ServerRole
+    tool: str
+    args: dict[str, Any]
 
 
 @dataclass
@@ -162,14 +177,24 @@ class McpGateway:
             self._calls += 1
         if (service, operation) in DIRECT_READS:
             return self._direct.call(service, operation, params)
-        role, tool, args = _route(service, operation, params)
-        result = self._call_tool(role, tool, args)
+        read = _Read(service, operation, params, source, *_route(service, operation, params))
+        try:
+            return self._read(read)
+        except GatewayError as exc:
+            if exc.code not in EXPIRED_CODES:
+                raise
+        self._recycle(read.role)  # the servers' credentials expired: start them on fresh ones
+        return self._read(read)
+
+    def _read(self, read: _Read) -> dict[str, Any]:
+        """One tool call parsed as the API response; direct once the role's servers are gone."""
+        result = self._call_tool(read.role, read.tool, read.args)
         if result is None:
-            self._fell_back(role, source)
-            return self._direct.call(service, operation, params)
-        if role is ServerRole.ECS:
-            return mcp_results.ecs_response(result, source)
-        return mcp_results.aws_response(result, source)
+            self._fell_back(read.role, read.source)
+            return self._direct.call(read.service, read.operation, read.params)
+        if read.role is ServerRole.ECS:
+            return mcp_results.ecs_response(result, read.source)
+        return mcp_results.aws_response(result, read.source)
 
     # -- servers ------------------------------------------------------------------------
 
@@ -228,6 +253,15 @@ class McpGateway:
         timeout = self._timeouts.start_s
         self._loop.run(session.start(timeout), timeout + 10)
         return session
+
+    def _recycle(self, role: ServerRole) -> None:
+        """Stop the role's servers without counting a failure; the next call starts them anew."""
+        for slot in self._pools[role]:
+            with slot.lock:
+                old, slot.session = slot.session, None
+                slot.generation += 1
+            if old is not None:
+                self._stop(old)
 
     def _failed(self, slot: _Slot, generation: int, reason: str) -> None:
         """A call found the server broken: drop it (another thread may already have)."""
@@ -314,18 +348,20 @@ def open_mcp_gateway(settings: Settings, direct: Gateway, region: str) -> McpGat
 def spec_factory(settings: Settings, direct: Gateway, region: str) -> SpecFactory:
     """How to start each server: the user's override or the pinned one, with credentials.
 
-    The credentials are frozen from `direct`'s session once and handed to the servers in
-    their subprocess environment only.
+    The credentials are frozen from `direct`'s session at each server start (so a restart
+    after expiry gets the refreshed ones) and handed to the servers in their subprocess
+    environment only.
     """
     try:
         overrides = load_config(settings.mcp.config_file)
     except McpConfigError as exc:
         raise ContextError(str(exc)) from exc
-    aws = _aws_env(settings, direct, region)
+    _aws_env(settings, direct, region)  # a profile problem is a clear error now, not later
     root = servers_root(settings.mcp.servers_dir, os.environ)
     work_dir = settings.state_dir / "mcp-work"
 
     def spec(role: ServerRole) -> ServerSpec:
+        aws = _aws_env(settings, direct, region)
         return build_spec(role, overrides.get(role) or default_command(role, root), aws, work_dir)
 
     return spec

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import boto3
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.session import Session as BotocoreSession
 
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
@@ -44,6 +46,8 @@ def open_gateway(settings: Settings) -> tuple[Gateway, str]:
 
 
 SESSION_SECONDS = 900  # the shortest AssumeRole allows: a diagnosis takes seconds
+REFRESH_ADVISORY_S = 180  # assume the role again this long before its credentials expire
+REFRESH_MANDATORY_S = 60  # ... and block every call for it this long before
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +108,36 @@ def session_name(run_id: str) -> str:
 def _assumed(
     base: boto3.Session, settings: Settings, region: str, role_arn: str, run_id: str
 ) -> boto3.Session:
-    """A session on the role's temporary credentials (they stay in this object only)."""
+    """A session on the role's temporary credentials, assumed again before they expire.
+
+    The credentials stay in this session object only. botocore refreshes them shortly before
+    expiry, so a fix approved long after the diagnosis still applies and verifies.
+    """
     sts = DirectGateway(base, region, endpoint_url=settings.aws.endpoint_url)
+    fetch = partial(_assume_role, sts, role_arn, session_name(run_id))
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(),
+        refresh_using=fetch,
+        method="ecs-medic-assume-role",
+        advisory_timeout=REFRESH_ADVISORY_S,
+        mandatory_timeout=REFRESH_MANDATORY_S,
+    )
+    botocore_session = BotocoreSession()
+    # share the base session's parsed service models: loading them again costs seconds
+    loader = base._session.get_component("data_loader")
+    botocore_session.register_component("data_loader", loader)
+    resolver = CredentialResolver(providers=[_Fixed(credentials)])
+    botocore_session.register_component("credential_provider", resolver)
+    return boto3.Session(botocore_session=botocore_session, region_name=region)
+
+
+def _assume_role(sts: Gateway, role_arn: str, name: str) -> dict[str, str]:
+    """sts:AssumeRole, as the metadata botocore's refreshable credentials read."""
     try:
         answer = sts.call(
             "sts",
             "AssumeRole",
-            {
-                "RoleArn": role_arn,
-                "RoleSessionName": session_name(run_id),
-                "DurationSeconds": SESSION_SECONDS,
-            },
+            {"RoleArn": role_arn, "RoleSessionName": name, "DurationSeconds": SESSION_SECONDS},
         )
     except GatewayError as exc:
         raise ContextError(
@@ -122,14 +145,26 @@ def _assumed(
             "your AWS identity may assume it."
         ) from exc
     creds = answer["Credentials"]
-    botocore_session = BotocoreSession()
-    # share the base session's parsed service models: loading them again costs seconds
-    loader = base._session.get_component("data_loader")
-    botocore_session.register_component("data_loader", loader)
-    botocore_session.set_credentials(
-        creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
-    )
-    return boto3.Session(botocore_session=botocore_session, region_name=region)
+    expiration = creds["Expiration"]
+    return {
+        "access_key": creds["AccessKeyId"],
+        "secret_key": creds["SecretAccessKey"],
+        "token": creds["SessionToken"],
+        "expiry_time": expiration.isoformat() if hasattr(expiration, "isoformat") else expiration,
+    }
+
+
+class _Fixed(CredentialProvider):
+    """A credential provider that hands out one (refreshing) credentials object."""
+
+    METHOD = "ecs-medic-assume-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> RefreshableCredentials:
+        return self._credentials
 
 
 def _identity(gateway: Gateway, role_arn: str | None) -> Identity:
