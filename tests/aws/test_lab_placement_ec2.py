@@ -26,6 +26,7 @@ SCENARIOS = [
     "host-port-conflict",
     "placement-constraint-unsatisfiable",
     "agent-disconnected",
+    "capacity-provider-no-scaling",
 ]
 HEALTHY = ["healthy-ec2"]
 WARMUP_S = 300.0

@@ -302,8 +302,23 @@ def read_service(scope: Scope, cluster: str, name: str) -> LiveService | None:
         maximum_percent=int(config.get("maximumPercent", 200)),
         grace_period_s=int(getattr(service, "health_check_grace_period_seconds", None) or 0),
         platform_version=service.platform_version,
-        launch_type=str(service.launch_type or "FARGATE"),
+        launch_type=_launch_type(service),
+        capacity_providers=_ec2_providers(service),
     )
+
+
+def _ec2_providers(service: Any) -> tuple[str, ...]:
+    """EC2 capacity providers of the service's strategy (moto keeps it only if the lab did)."""
+    strategy = getattr(service, "capacity_provider_strategy", None) or []
+    names = (str(s.get("capacityProvider", "")) for s in strategy)
+    return tuple(n for n in names if n and n not in ("FARGATE", "FARGATE_SPOT"))
+
+
+def _launch_type(service: Any) -> str:
+    """The launch type, or EC2 for a strategy of EC2 capacity providers (FARGATE otherwise)."""
+    if service.launch_type:
+        return str(service.launch_type)
+    return "EC2" if _ec2_providers(service) else "FARGATE"
 
 
 def _load_balancer(entry: dict[str, Any]) -> LiveLoadBalancer:

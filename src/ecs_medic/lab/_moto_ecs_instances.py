@@ -7,8 +7,12 @@ Gaps of moto 5.2.5 patched here (docs/lab.md lists them):
 - remainingResources, runningTasksCount and pendingTasksCount never change: the lab reserves
   CPU, memory and host ports when it places a task and gives them back when the task stops.
 - DeregisterContainerInstance leaves the cluster's registeredContainerInstancesCount as it was.
-- CreateService drops `placementConstraints` and `placementStrategy` (describe_services never
-  shows them); UpdateService already stores what it is given.
+- CreateService drops `placementConstraints`, `placementStrategy` and `capacityProviderStrategy`
+  (describe_services never shows them) and sets launchType EC2 next to a strategy; UpdateService
+  already stores what it is given.
+- Container instances never carry `capacityProviderName`, and no capacity provider's managed
+  scaling ever changes its Auto Scaling group: the lab's agent names the provider of the
+  instance's group, and the lab sizes the group when managed scaling is ENABLED.
 Nothing here decides a failure: the lab's agent (lab/ec2_fleet.py) and the placement stage
 (lab/stages_placement_ec2.py) call these reads and writes.
 """
@@ -45,6 +49,18 @@ class Host:
     zone: str
     private_ip: str
     security_groups: tuple[str, ...]
+    group: str  # the Auto Scaling group that launched it, "" for none
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """An EC2 capacity provider of a cluster and the size of its Auto Scaling group."""
+
+    name: str
+    group: str
+    managed_scaling: bool
+    desired: int
+    maximum: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +127,10 @@ def _patch_create_service() -> None:
         )
         service.placement_constraints = self._get_param("placementConstraints") or []
         service.placement_strategy = self._get_param("placementStrategy") or []
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy:  # moto also sets launchType EC2, which AWS leaves out with a strategy
+            service.capacity_provider_strategy = strategy
+            service.launch_type = self._get_param("launchType")
         return result
 
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
@@ -152,6 +172,7 @@ def hosts(scope: Scope) -> list[Host]:
                 zone=str(instance.availability_zone or ""),
                 private_ip=str(instance.private_ip or ""),
                 security_groups=_groups(instance),
+                group=str(getattr(getattr(instance, "autoscaling_group", None), "name", "")),
             )
         )
     return found
@@ -204,6 +225,7 @@ def read_instances(scope: Scope, cluster: str) -> list[LiveInstance]:
                 subnet=host.subnet if host else "",
                 private_ip=host.private_ip if host else "",
                 security_groups=host.security_groups if host else (),
+                group=host.group if host else "",
             )
         )
     return found
@@ -241,6 +263,9 @@ def register(
     """Register an instance as the ECS agent does at start; return the container instance ARN."""
     instance = _ecs(scope).register_container_instance(cluster, host.instance_id)
     set_resources(instance, *resources)
+    provider = next((p for p in providers(scope, cluster) if p.group == host.group), None)
+    if provider is not None:
+        instance.capacity_provider_name = provider.name
     instance.version_info = {
         "agentVersion": agent_version,
         "agentHash": "f2b0f9a1",
@@ -355,3 +380,34 @@ def placement_constraints(scope: Scope, cluster: str, service: str) -> list[dict
     """The service's placementConstraints as CreateService or UpdateService last set them."""
     found = _ecs(scope).services.get(f"{cluster}:{service}")
     return list(getattr(found, "placement_constraints", None) or [])
+
+
+def providers(scope: Scope, cluster: str) -> list[Provider]:
+    """The cluster's capacity providers backed by an Auto Scaling group."""
+    backend = _ecs(scope)
+    found = backend.clusters.get(cluster)
+    groups = get_backend("autoscaling")[scope.account][scope.region].autoscaling_groups
+    result = []
+    for name in getattr(found, "capacity_providers", None) or []:
+        provider = backend.capacity_providers.get(name)
+        details = getattr(provider, "auto_scaling_group_provider", None) or {}
+        group_name = str(details.get("autoScalingGroupArn", "")).rsplit("/", 1)[-1]
+        group = groups.get(group_name)
+        if group is None:
+            continue
+        status = (details.get("managedScaling") or {}).get("status")
+        result.append(
+            Provider(
+                str(name),
+                group_name,
+                status == "ENABLED",
+                int(group.desired_capacity or 0),
+                int(group.max_size or 0),
+            )
+        )
+    return result
+
+
+def set_group_desired(scope: Scope, group: str, desired: int) -> None:
+    """Managed scaling: ECS sets the desired capacity of the provider's Auto Scaling group."""
+    get_backend("autoscaling")[scope.account][scope.region].set_desired_capacity(group, desired)

@@ -408,7 +408,7 @@ class AccountBuilder:
 def _service_options(scenario: Scenario, group_arn: str) -> dict[str, Any]:
     """Launch type, load balancer and grace period, as the scenario configures them."""
     spec = scenario.service
-    options: dict[str, Any] = {"launchType": spec.launch_type}
+    options = builder_ec2.launch_fields(scenario.ec2, spec.cluster, spec.launch_type)
     if spec.launch_type == "FARGATE":
         options["platformVersion"] = "1.4.0"
     if group_arn:

@@ -71,6 +71,11 @@ def asg_name(cluster: str) -> str:
     return f"{cluster}-ecs-instances"
 
 
+def provider_name(cluster: str) -> str:
+    """The capacity provider on a cluster's Auto Scaling group."""
+    return f"{cluster}-ec2"
+
+
 class Ec2Builder:
     """Creates a scenario's EC2 capacity in the lab account."""
 
@@ -101,6 +106,32 @@ class Ec2Builder:
                     "PropagateAtLaunch": True,
                 }
             ],
+        )
+        if self.spec.capacity_provider:
+            self._capacity_provider()
+
+    def _capacity_provider(self) -> None:
+        """A capacity provider on the group, the cluster's default strategy."""
+        group = self._client("autoscaling").describe_auto_scaling_groups(
+            AutoScalingGroupNames=[asg_name(self.cluster)]
+        )["AutoScalingGroups"][0]
+        name = provider_name(self.cluster)
+        ecs = self._client("ecs")
+        ecs.create_capacity_provider(
+            name=name,
+            autoScalingGroupProvider={
+                "autoScalingGroupArn": group["AutoScalingGroupARN"],
+                "managedScaling": {
+                    "status": "ENABLED" if self.spec.managed_scaling else "DISABLED",
+                    "targetCapacity": 100,
+                },
+                "managedTerminationProtection": "DISABLED",
+            },
+        )
+        ecs.put_cluster_capacity_providers(
+            cluster=self.cluster,
+            capacityProviders=[name],
+            defaultCapacityProviderStrategy=[{"capacityProvider": name, "weight": 1}],
         )
 
     def _instance_profile(self) -> str:
@@ -158,6 +189,14 @@ class Ec2Builder:
             },
         )
         return str(template["LaunchTemplate"]["LaunchTemplateId"])
+
+
+def launch_fields(spec: Ec2Spec | None, cluster: str, launch_type: str) -> dict[str, Any]:
+    """The service's launchType, or its capacity provider strategy."""
+    if spec is not None and spec.capacity_provider:
+        strategy = {"capacityProvider": provider_name(cluster), "weight": 1, "base": 0}
+        return {"capacityProviderStrategy": [strategy]}
+    return {"launchType": launch_type}
 
 
 def task_definition_fields(spec: Ec2Spec | None) -> dict[str, Any]:

@@ -8,11 +8,17 @@ boot delay, and a launch template that names another cluster adds none. The scen
 `agents_down` stops the agent on that many of the first instances after they registered
 (agentConnected false); an SSM Run Command that restarts it (`systemctl restart ecs`, or
 `start ecs`) reconnects it a few seconds later, and a replaced instance comes up connected.
+
+ECS managed scaling of a capacity provider (status ENABLED) is modelled here too: while the
+cluster's services have tasks no instance could take and no new instance is still booting, it
+raises the provider's Auto Scaling group by one, up to MaxSize (CapacityProviderReservation
+above its target of 100). With managed scaling DISABLED the group stays as it is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ecs_medic.lab import _moto_ecs_instances as instances
 from ecs_medic.lab._moto import Scope
@@ -34,8 +40,11 @@ def cluster_of(user_data: str) -> str:
 class FleetSim:
     """The ECS agent on every instance that joins one cluster."""
 
-    def __init__(self, scope: Scope, cluster: str, spec: Ec2Spec) -> None:
+    def __init__(
+        self, scope: Scope, cluster: str, spec: Ec2Spec, waiting: Callable[[], int] = lambda: 0
+    ) -> None:
         self.scope, self.cluster, self.spec = scope, cluster, spec
+        self.waiting = waiting  # tasks the cluster's services could not place on their last try
         self._first_seen: dict[str, float] = {}
         self._ticked = False
         self._handled: set[str] = set()  # Run Command ids already acted on
@@ -57,6 +66,26 @@ class FleetSim:
             self._ticked = True
             self._stop_agents()
         self._restarts(now)
+        self._managed_scaling()
+
+    def _managed_scaling(self) -> None:
+        """Scale out a managed provider's group by one while tasks wait and nothing boots."""
+        if self.waiting() <= 0:
+            return
+        registered = instances.registered_hosts(self.scope, self.cluster)
+        booting = [
+            h
+            for h in instances.hosts(self.scope)
+            if h.state in ("pending", "running")
+            and h.instance_id not in registered
+            and cluster_of(h.user_data) == self.cluster
+        ]
+        if booting:
+            return
+        for provider in instances.providers(self.scope, self.cluster):
+            if provider.managed_scaling and provider.desired < provider.maximum:
+                instances.set_group_desired(self.scope, provider.group, provider.desired + 1)
+                return
 
     def _booted(self, instance_id: str, now: float) -> bool:
         """Instances that ran before the first tick booted during the build."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from ecs_medic.lab import _moto, stubs_json
@@ -74,8 +74,13 @@ class Lab:
             sim = ServiceSim(self._scope, built.cluster, built.service, dict(scenario.app))
             self._sims[(built.cluster, built.service)] = sim
             if scenario.ec2 is not None:
-                self._fleets.append(FleetSim(self._scope, built.cluster, scenario.ec2))
+                waiting = self._waiting(built.cluster)
+                self._fleets.append(FleetSim(self._scope, built.cluster, scenario.ec2, waiting))
         _moto.add_update_listener(self._on_update)
+
+    def _waiting(self, cluster: str) -> Callable[[], int]:
+        """Tasks the services of a cluster could not place on their last try (managed scaling)."""
+        return lambda: sum(s.unplaced for (c, _), s in self._sims.items() if c == cluster)
 
     def _apply_changes(self) -> bool:
         """Make each scenario's `change:` (a release, a push, a scale) through the AWS API."""

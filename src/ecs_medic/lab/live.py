@@ -77,7 +77,8 @@ class LiveService:
     maximum_percent: int
     grace_period_s: int
     platform_version: str | None
-    launch_type: str = "FARGATE"
+    launch_type: str = "FARGATE"  # EC2 also when its capacity provider strategy names EC2 ones
+    capacity_providers: tuple[str, ...] = ()  # EC2 capacity providers of its strategy
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class LiveInstance:
     subnet: str
     private_ip: str
     security_groups: tuple[str, ...] = ()
+    group: str = ""  # the Auto Scaling group that launched it
 
     @property
     def id(self) -> str:

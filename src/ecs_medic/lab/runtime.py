@@ -97,6 +97,7 @@ class ServiceSim:
         self.throttle = StartThrottle()
         self._throttled_in = ""  # the deployment the throttle event was last emitted for
         self._refused: tuple[str, str] | None = None  # (deployment, event) last refused
+        self.unplaced = 0  # EC2: tasks no container instance could take on the last try
         self._protection_event = ""  # the deployment the protection event was last emitted for
 
     # --- entry points -------------------------------------------------------------------
@@ -271,6 +272,7 @@ class ServiceSim:
             self._refuse(config_blocks("{service}"), now)
         definition = _moto.read_task_definition(self.scope, self.primary.task_definition)
         on_ec2 = live.launch_type == "EC2"
+        self.unplaced = 0
         if count <= 0 or definition is None or not (live.subnets or on_ec2):
             return
         if not self.throttle.allows(now, self.primary.task_definition):
@@ -302,6 +304,7 @@ class ServiceSim:
         placements, refusal = stages_placement_ec2.place(
             self.scope, live, definition.arn, count, load
         )
+        self.unplaced = count - len(placements)
         started = [self._launch_one(live, definition, now, p) for p in placements]
         if refusal is not None:
             self._refuse(refusal, now)

@@ -28,6 +28,10 @@ UNABLE = (
 )
 NO_INSTANCES = f"{UNABLE} Reason: No container instances were found in your cluster."
 MISSING_ATTRIBUTE = f"{UNABLE} Reason: Container instance missing required attribute."
+NO_INSTANCES_IN_PROVIDER = (
+    "(service {service}) was unable to reach steady state. Reason: No Container Instances were "
+    "found in your capacity provider."
+)
 PORT_IN_USE = (
     f"{UNABLE} The closest matching container-instance is already using a port required by "
     "your task."
@@ -105,6 +109,10 @@ def place(
     placements: list[Placement] = []
     for _ in range(count):
         found = [i for i in instances.read_instances(scope, live.cluster) if i.status == "ACTIVE"]
+        if live.capacity_providers:
+            found = _in_providers(scope, live, found)
+            if not found:
+                return placements, NO_INSTANCES_IN_PROVIDER
         choice = choose(found, need, load)
         if isinstance(choice, str):
             return placements, choice
@@ -113,6 +121,16 @@ def place(
         subnet = None if need.zones is None else need.zones[choice.zone]
         placements.append(Placement(choice, subnet, need.reservation))
     return placements, None
+
+
+def _in_providers(scope: Scope, live: LiveService, found: list[LiveInstance]) -> list[LiveInstance]:
+    """With a capacity provider strategy, only the providers' Auto Scaling groups' instances."""
+    groups = {
+        p.group
+        for p in instances.providers(scope, live.cluster)
+        if p.name in live.capacity_providers
+    }
+    return [i for i in found if i.group in groups]
 
 
 def release(scope: Scope, cluster: str, placement: Placement) -> None:

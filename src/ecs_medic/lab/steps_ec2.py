@@ -109,9 +109,29 @@ def put_instance_attribute(target: Target, params: dict[str, Any]) -> None:
         target.clients["ecs"].put_attributes(cluster=target.cluster, attributes=attributes)
 
 
+def enable_managed_scaling(target: Target, params: dict[str, Any]) -> None:
+    """Turn on managed scaling of the service's EC2 capacity providers (`target_capacity`)."""
+    ecs = target.clients["ecs"]
+    strategy = target.describe().get("capacityProviderStrategy") or []
+    for entry in strategy:
+        name = entry["capacityProvider"]
+        if name in ("FARGATE", "FARGATE_SPOT"):
+            continue
+        ecs.update_capacity_provider(
+            name=name,
+            autoScalingGroupProvider={
+                "managedScaling": {
+                    "status": "ENABLED",
+                    "targetCapacity": int(params.get("target_capacity", 100)),
+                }
+            },
+        )
+
+
 ACTIONS: dict[str, Callable[[Target, dict[str, Any]], None]] = {
     "scale_instances": scale_instances,
     "raise_instance_max": raise_instance_max,
     "restart_ecs_agent": restart_ecs_agent,
     "put_instance_attribute": put_instance_attribute,
+    "enable_managed_scaling": enable_managed_scaling,
 }
