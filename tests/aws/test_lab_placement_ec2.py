@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from lab_client import SERVICE, LabAws
-from scenario_harness import SETTLE_S, apply, missing, signature, steady
+from scenario_harness import apply, missing, signature, steady
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import load_scenario
@@ -23,13 +23,16 @@ pytestmark = [pytest.mark.lab]
 SCENARIOS = [
     "no-container-instances",
     "insufficient-cpu-ec2",
+    "insufficient-memory-ec2",
     "host-port-conflict",
     "placement-constraint-unsatisfiable",
+    "ec2-subnet-zone-mismatch",
     "agent-disconnected",
     "capacity-provider-no-scaling",
 ]
 HEALTHY = ["healthy-ec2"]
-WARMUP_S = 300.0
+WARMUP_S = 200.0
+SETTLE_EC2_S = 480.0  # the slowest fix (an instance boots, tasks pass 3 health checks) needs ~170
 
 
 @dataclass
@@ -57,13 +60,13 @@ def _lab(names: list[str]) -> Iterator[dict[str, ClusterAws]]:
 
 @pytest.fixture(scope="module")
 def fixed() -> Iterator[tuple[dict[str, ClusterAws], dict[str, list[Any]], float]]:
-    """Every scenario: its evidence first, then its fix, SETTLE_S and two more minutes."""
+    """Every scenario: its evidence first, then its fix, SETTLE_EC2_S and two more minutes."""
     for labs in _lab(SCENARIOS + HEALTHY):
         shown = {n: missing(labs[n], load_scenario(n), since=0, watch_s=0) for n in SCENARIOS}
         for name in SCENARIOS:
             apply(labs[name], name, "fix")
         lab = labs[SCENARIOS[0]].lab
-        lab.advance(SETTLE_S)
+        lab.advance(SETTLE_EC2_S)
         healed_at = lab.now
         lab.advance(120)
         yield labs, shown, healed_at
@@ -71,10 +74,10 @@ def fixed() -> Iterator[tuple[dict[str, ClusterAws], dict[str, list[Any]], float
 
 @pytest.fixture(scope="module")
 def wrongly_fixed() -> Iterator[tuple[dict[str, ClusterAws], float]]:
-    """Every failing scenario after its wrong fix and SETTLE_S simulated seconds."""
+    """Every failing scenario after its wrong fix and SETTLE_EC2_S simulated seconds."""
     for labs in _lab(SCENARIOS):
         changed_at = min(apply(labs[name], name, "wrong_fix") for name in SCENARIOS)
-        labs[SCENARIOS[0]].lab.advance(SETTLE_S)
+        labs[SCENARIOS[0]].lab.advance(SETTLE_EC2_S)
         yield labs, changed_at
 
 

@@ -218,9 +218,14 @@ def service_fields(spec: Ec2Spec | None, network: dict[str, Any]) -> dict[str, A
     """The networkConfiguration (awsvpc only) and placementConstraints of the service."""
     fields: dict[str, Any] = {}
     if spec is None or spec.network_mode == "awsvpc":
+        subnets = network["private"]  # one per zone: a, b
+        if spec is not None and spec.service_zone is not None:
+            subnets = [
+                s for s, zone in zip(subnets, "ab", strict=False) if zone == spec.service_zone
+            ]
         fields["networkConfiguration"] = {
             "awsvpcConfiguration": {
-                "subnets": network["private"],
+                "subnets": subnets,
                 "securityGroups": [network["task_sg"]],
                 "assignPublicIp": "DISABLED",
             }

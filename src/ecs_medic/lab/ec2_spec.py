@@ -40,6 +40,7 @@ class Ec2Spec:
     placement_constraints: tuple[str, ...] = ()  # memberOf expressions of the service
     agents_down: int = 0  # instances whose ECS agent stopped after registering (host profile)
     boot_s: int = 90  # from launch until the agent registers a new instance
+    service_zone: str | None = None  # awsvpc: the service's subnets only in this zone ("b")
     capacity_provider: bool = False  # the service uses a capacity provider on the group instead
     managed_scaling: bool = True  # the capacity provider's managed scaling (ECS sizes the group)
 
