@@ -30,6 +30,7 @@ def seen_since(aws: LabAws, since: float) -> Callable[[Evidence], bool]:
     checks: dict[str, Callable[[Any], bool]] = {
         "event": lambda v: any(v in m for m in events),
         "stopped_reason": lambda v: any(v in t.get("stoppedReason", "") for t in stopped),
+        "stop_code": lambda v: any(t.get("stopCode") == v for t in stopped),
         "container_reason": lambda v: any(v in c.get("reason", "") for c in containers),
         "exit_code": lambda v: any(c.get("exitCode") == v for c in containers),
         "health_status": lambda v: any(
