@@ -19,7 +19,7 @@ from ecs_medic.aws.collect.access import collect_access
 from ecs_medic.aws.collect.network import collect_network
 from ecs_medic.aws.collect.reader import Reader
 from ecs_medic.aws.gateway import Gateway
-from ecs_medic.aws.snapshot import ServiceSnapshot
+from ecs_medic.aws.snapshot import Service, ServiceSnapshot
 from ecs_medic.config import CollectSettings
 from ecs_medic.context.target import Target
 
@@ -75,6 +75,34 @@ class Collector:
                 collected_at=_now(),
             )
         # every pipeline has finished: the gaps are complete
+        return replace(snapshot, gaps=reader.gaps)
+
+    def service(self, target: Target) -> Service:
+        """Only the service (one DescribeServices): its counts, deployments, events, clock."""
+        with ThreadPoolExecutor(1, "ecs-medic-call") as calls:
+            return core.describe_service(Reader(self._gw, calls), target)
+
+    def collect_light(self, target: Target) -> ServiceSnapshot:
+        """What verifying a fix polls: the service, its tasks and its target health.
+
+        About five calls instead of the full collection's forty; the analyzers run on it
+        the same way (what was not read is simply absent).
+        """
+        settings = self._settings
+        with ThreadPoolExecutor(settings.max_workers, "ecs-medic-call") as calls:
+            reader = Reader(self._gw, calls)
+            service = core.describe_service(reader, target)
+            tasks = core.tasks(reader, service, settings)
+            snapshot = ServiceSnapshot(
+                region=target.region,
+                account_id=target.account_id,
+                cluster_arn=service.cluster_arn or target.cluster_arn,
+                service=service,
+                running_tasks=tasks.running,
+                stopped_tasks=tasks.stopped,
+                target_health=core.target_health(reader, service),
+                collected_at=_now(),
+            )
         return replace(snapshot, gaps=reader.gaps)
 
 

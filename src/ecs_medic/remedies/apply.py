@@ -140,9 +140,17 @@ def revised(definition: dict[str, Any], changes: tuple[FieldChange, ...]) -> dic
     params = {k: v for k, v in copy.deepcopy(definition).items() if k not in _READ_ONLY_TD_FIELDS}
     for change in changes:
         if change.container is None:
-            params[change.field] = change.after
+            _set(params, change.field, change.after)
             continue
         for container in params.get("containerDefinitions", []):
             if container.get("name") == change.container:
-                container[change.field] = change.after
+                _set(container, change.field, change.after)
     return params
+
+
+def _set(params: dict[str, Any], key: str, value: Any) -> None:
+    """Set one field; None removes it (RegisterTaskDefinition rejects nulls)."""
+    if value is None:
+        params.pop(key, None)
+    else:
+        params[key] = value

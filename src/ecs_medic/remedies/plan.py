@@ -72,6 +72,7 @@ class Action:
     rollback: tuple[ApiCall, ...]
     diff: str  # unified diff of the configuration the steps change
     expected_effect: str
+    risk: str = ""  # what could go wrong, in one sentence (auto_level is the risk level)
 
 
 @dataclass(frozen=True, slots=True)

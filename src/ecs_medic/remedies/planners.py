@@ -7,69 +7,47 @@ A planner returns an Action when the fix is automatable from what the snapshot p
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
 
 from ecs_medic.aws.snapshot import ServiceSnapshot, TaskDefinition
 from ecs_medic.findings import Finding
 from ecs_medic.remedies import fargate
+from ecs_medic.remedies.actions import (
+    Planner,
+    Proposal,
+    make_action,
+    revise_and_deploy,
+    revision_diff,
+    update_service,
+)
 from ecs_medic.remedies.diff import config_diff
-from ecs_medic.remedies.plan import (
-    Action,
-    ApiCall,
-    FieldChange,
-    RemediationPlan,
-    ReviseTaskDefinition,
-    Step,
+from ecs_medic.remedies.plan import Action, FieldChange, RemediationPlan
+from ecs_medic.remedies.plan_access import (
+    plan_image_pull_auth,
+    plan_kms_decrypt_denied,
+    plan_log_delivery_denied,
+    plan_log_group_missing,
+    plan_role_trust,
+    plan_secrets_fetch_denied,
+    plan_service_linked_role,
+    plan_task_role_denied,
+)
+from ecs_medic.remedies.plan_lb import plan_listener, plan_port_mismatch, plan_tg_health_path
+from ecs_medic.remedies.plan_network import (
+    plan_public_ip,
+    plan_sg_blocks_alb,
+    plan_task_egress_blocked,
+    plan_vpc_endpoint,
+)
+from ecs_medic.remedies.plan_revisions import (
+    plan_arch_mismatch,
+    plan_container_health,
+    plan_entrypoint,
+    plan_ephemeral_storage,
+    plan_sigterm,
 )
 
-Proposal = Action | str
-Planner = Callable[[Finding, ServiceSnapshot], Proposal | None]
-
-
-def update_service(snapshot: ServiceSnapshot, step_id: str = "", **changes: object) -> ApiCall:
-    """UpdateService on the snapshot's service with these API parameters."""
-    params = {"cluster": snapshot.cluster_arn, "service": snapshot.service.name, **changes}
-    return ApiCall("ecs", "UpdateService", params, step_id)
-
-
-def _action(
-    code: str,
-    title: str,
-    level: str,
-    steps: tuple[Step, ...],
-    *,
-    rollback: tuple[ApiCall, ...],
-    diff: str,
-    expected_effect: str,
-) -> Action:
-    """An action without its id (the plan numbers them)."""
-    return Action("", code, title, level, steps, rollback, diff, expected_effect)
-
-
-# --- task definition revisions ----------------------------------------------------------------
-
-
-def revise_and_deploy(
-    snapshot: ServiceSnapshot, td: TaskDefinition, changes: tuple[FieldChange, ...]
-) -> tuple[tuple[Step, ...], tuple[ApiCall, ...]]:
-    """Steps that register a revision with `changes` and deploy it, and their rollback."""
-    steps = (
-        ReviseTaskDefinition(td.arn, changes),
-        update_service(
-            snapshot, "deploy", taskDefinition="$revision.taskDefinition.taskDefinitionArn"
-        ),
-    )
-    return steps, (update_service(snapshot, taskDefinition=td.arn),)
-
-
-def revision_diff(td: TaskDefinition, changes: tuple[FieldChange, ...]) -> str:
-    """The diff of the changed fields, task level and per container."""
-    before: dict[str, object] = {}
-    after: dict[str, object] = {}
-    for change in changes:
-        key = change.field if change.container is None else f"{change.container}.{change.field}"
-        before[key], after[key] = change.before, change.after
-    return config_diff(f"{td.family}:{td.revision}", before, after)
+_STOPPED_ALL = re.compile(r"has stopped (\d+) running tasks?")
 
 
 def plan_oom(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
@@ -82,7 +60,7 @@ def plan_oom(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
         return "Raise the task memory: the current size is already the largest Fargate offers."
     steps, rollback = revise_and_deploy(snapshot, td, changes)
     sizes = ", ".join(f"{c.field} {c.before} -> {c.after}" for c in changes)
-    return _action(
+    return make_action(
         finding.code, f"Register {td.family} with more memory ({sizes}) and deploy it", "A2",
         steps, rollback=rollback, diff=revision_diff(td, changes),
         expected_effect="tasks stop being OOM-killed; memory stays below the new limit",
@@ -123,7 +101,7 @@ def plan_rollback_to_good(finding: Finding, snapshot: ServiceSnapshot) -> Propos
     if not good:
         return None
     target = good[0].task_definition_arn
-    return _action(
+    return make_action(
         finding.code, f"Roll back to {target.rsplit('/', 1)[-1]}, the last revision that completed",
         "A1", (update_service(snapshot, taskDefinition=target),),
         rollback=(update_service(snapshot, taskDefinition=current),),
@@ -137,7 +115,7 @@ def plan_grace_period(finding: Finding, snapshot: ServiceSnapshot) -> Proposal |
     now = snapshot.service.health_check_grace_period_s or 0
     startup = _startup_s(snapshot)
     wanted = max(60, 2 * startup, now * 2)
-    return _action(
+    return make_action(
         finding.code, f"Raise healthCheckGracePeriodSeconds from {now} to {wanted}", "A1",
         (update_service(snapshot, healthCheckGracePeriodSeconds=wanted),),
         rollback=(update_service(snapshot, healthCheckGracePeriodSeconds=now),),
@@ -163,7 +141,7 @@ def plan_deployment_config(finding: Finding, snapshot: ServiceSnapshot) -> Propo
     before = {"minimumHealthyPercent": config.minimum_healthy_percent,
               "maximumPercent": config.maximum_percent}  # fmt: skip
     after = {"minimumHealthyPercent": 100, "maximumPercent": 200}
-    return _action(
+    return make_action(
         finding.code, "Set minimumHealthyPercent 100 and maximumPercent 200", "A1",
         (update_service(snapshot, deploymentConfiguration=after),),
         rollback=(update_service(snapshot, deploymentConfiguration=before),),
@@ -174,12 +152,39 @@ def plan_deployment_config(finding: Finding, snapshot: ServiceSnapshot) -> Propo
 
 def plan_force_deploy(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
     """Redeploy so tasks resolve the tag's current digest."""
-    return _action(
+    return make_action(
         finding.code, "Force a new deployment to pick up the image's current digest", "A1",
         (update_service(snapshot, forceNewDeployment=True),), rollback=(),
         diff="service: new deployment of the same revision (no configuration change)",
         expected_effect="running tasks report the digest the tag points at now",
     )  # fmt: skip
+
+
+def plan_desired_count(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
+    """Restore the count the service ran before it was scaled to zero (A1)."""
+    count = _last_known_count(snapshot)
+    if count is None:
+        return None
+    return make_action(
+        finding.code, f"Restore desiredCount from 0 to {count}", "A1",
+        (update_service(snapshot, desiredCount=count),),
+        rollback=(update_service(snapshot, desiredCount=0),),
+        diff=config_diff("service", {"desiredCount": 0}, {"desiredCount": count}),
+        expected_effect=f"{count} tasks run again",
+        risk="the service serves traffic again; check no maintenance window still needs it at 0",
+    )  # fmt: skip
+
+
+def _last_known_count(snapshot: ServiceSnapshot) -> int | None:
+    """The autoscaling minimum, else the tasks the newest scale-in event stopped."""
+    scaling = snapshot.capacity.autoscaling
+    if scaling and scaling.target and scaling.target.min_capacity > 0:
+        return scaling.target.min_capacity
+    for event in snapshot.service.events:  # newest first
+        match = _STOPPED_ALL.search(event.message)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(1))
+    return None
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -189,6 +194,27 @@ PLANNERS: dict[str, Planner] = {
     "HEALTH_CHECK_GRACE_TOO_SHORT": plan_grace_period,
     "DEPLOYMENT_CONFIG_BLOCKS": plan_deployment_config,
     "STALE_IMAGE_NOT_REDEPLOYED": plan_force_deploy,
+    "DESIRED_COUNT_ZERO": plan_desired_count,
+    "LOG_GROUP_MISSING": plan_log_group_missing,
+    "LOG_DELIVERY_DENIED": plan_log_delivery_denied,
+    "IMAGE_PULL_AUTH": plan_image_pull_auth,
+    "SECRETS_FETCH_DENIED": plan_secrets_fetch_denied,
+    "KMS_DECRYPT_DENIED": plan_kms_decrypt_denied,
+    "TASK_ROLE_PERMISSION_DENIED": plan_task_role_denied,
+    "ROLE_TRUST_INVALID": plan_role_trust,
+    "SERVICE_LINKED_ROLE_MISSING": plan_service_linked_role,
+    "SG_BLOCKS_ALB": plan_sg_blocks_alb,
+    "TASK_EGRESS_BLOCKED": plan_task_egress_blocked,
+    "NO_PUBLIC_IP_IN_PUBLIC_SUBNET": plan_public_ip,
+    "VPC_ENDPOINT_MISCONFIG": plan_vpc_endpoint,
+    "PORT_MISMATCH_TG": plan_port_mismatch,
+    "TG_HEALTHCHECK_FAILING": plan_tg_health_path,
+    "TG_MISSING_OR_UNATTACHED": plan_listener,
+    "ARCH_MISMATCH": plan_arch_mismatch,
+    "HOST_DISK_FULL": plan_ephemeral_storage,
+    "HEALTHCHECK_FAILING_CONTAINER": plan_container_health,
+    "ENTRYPOINT_CMD_ERROR": plan_entrypoint,
+    "SIGTERM_NOT_HANDLED": plan_sigterm,
     "IMAGE_PULL_NOT_FOUND": plan_rollback_to_good,
     "ESSENTIAL_CONTAINER_EXIT": plan_rollback_to_good,
     "RUNTIME_CRASH_SIGNAL": plan_rollback_to_good,

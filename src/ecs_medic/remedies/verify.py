@@ -18,6 +18,7 @@ from ecs_medic.findings import Severity
 
 STEADY = "has reached a steady state"
 RECURRENCE = "failure gone"  # a new stop with the fixed signature: no need to wait longer
+OWN_CHECK = "code's own check"  # the fixed codes' analyzers on a full collection
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,15 @@ def standard_checks(snapshot: ServiceSnapshot, codes: frozenset[str]) -> tuple[C
     )  # fmt: skip
 
 
+def own_check(snapshot: ServiceSnapshot, codes: frozenset[str]) -> Check:
+    """Whether the fixed codes' own analyzers still find them (at any severity but info)."""
+    found = sorted(
+        {f.code for f in analyze(snapshot).findings
+         if f.code in codes and f.severity.at_least(Severity.LOW)}
+    )  # fmt: skip
+    return Check(OWN_CHECK, not found, ", ".join(found) or "not found any more")
+
+
 def wait_until_healthy(
     collect: Callable[[], ServiceSnapshot],
     moment: datetime | None,
@@ -100,16 +110,25 @@ def wait_until_healthy(
     *,
     timeout_s: float,
     poll_s: float = 2.0,
+    confirm: Callable[[], ServiceSnapshot] | None = None,
 ) -> Verification:
-    """Poll until every check passes, the failure recurs, or the timeout ends."""
+    """Poll until every check passes, the failure recurs, or the timeout ends.
+
+    `collect` is polled (a light read set); `confirm`, when given, is read once when the
+    polled checks pass, for the fixed codes' own check on everything their analyzers read.
+    """
     deadline = time.monotonic() + timeout_s
     polls = 0
     while True:
         polls += 1
         checks = standard_checks(since(collect(), moment), codes)
-        recurred = any(c.name == RECURRENCE and not c.ok for c in checks)
-        if all(c.ok for c in checks) or recurred or time.monotonic() >= deadline:
+        healthy = all(c.ok for c in checks)
+        if healthy and confirm is not None:
+            checks = (*checks, own_check(since(confirm(), moment), codes))
             return Verification(all(c.ok for c in checks), checks, polls)
+        recurred = any(c.name == RECURRENCE and not c.ok for c in checks)
+        if healthy or recurred or time.monotonic() >= deadline:
+            return Verification(healthy, checks, polls)
         time.sleep(poll_s)
 
 

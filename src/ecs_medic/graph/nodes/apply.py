@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from ecs_medic.aws.collector import Collector
+from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.graph.context import RunContext
 from ecs_medic.graph.state import DiagnosisState
 from ecs_medic.remedies.apply import Applier, AuditLog
@@ -15,12 +16,12 @@ from ecs_medic.remedies.verify import service_clock
 def apply(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState:
     """Apply each approved action; the first failure stops the rest (it is rolled back later).
 
-    The service's clock is read just before, so verification only judges what came after.
+    The service's clock is read right after (one DescribeServices), so verification judges
+    only tasks launched once every change was in place.
     """
     ctx = runtime.context
     audit = AuditLog(ctx.settings.state_dir / "audit.jsonl", ctx.thread_id)
     applier = Applier(ctx.aws.write_gateway(), audit)
-    before = Collector(ctx.aws.gateway(), ctx.settings.collect).collect(state["target"])
     approved = set(state["approval"].approved)
     outcomes: list[ActionOutcome] = []
     for action in state["plan"].actions:
@@ -30,4 +31,6 @@ def apply(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState
         outcomes.append(ActionOutcome(action.id, result.ok, result.error))
         if not result.ok:
             break
-    return {"outcomes": outcomes, "applied_at": service_clock(before)}
+    service = Collector(ctx.aws.gateway(), ctx.settings.collect).service(state["target"])
+    after = ServiceSnapshot(state["snapshot"].region, None, service.cluster_arn, service)
+    return {"outcomes": outcomes, "applied_at": service_clock(after)}

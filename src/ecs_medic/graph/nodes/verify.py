@@ -11,16 +11,22 @@ from ecs_medic.remedies.verify import service_clock, wait_until_healthy
 
 
 def verify(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState:
-    """Standard verification plus "the fixed codes do not come back"."""
+    """Standard verification plus "the fixed codes do not come back".
+
+    Polls read the service, its tasks and target health; one full collection at the end
+    runs the fixed codes' own analyzers.
+    """
     ctx = runtime.context
     collector = Collector(ctx.aws.gateway(), ctx.settings.collect)
     applied = {o.action_id for o in state.get("outcomes", []) if o.applied}
     codes = frozenset(a.code for a in state["plan"].actions if a.id in applied)
+    target = state["target"]
     verification = wait_until_healthy(
-        lambda: collector.collect(state["target"]),
+        lambda: collector.collect_light(target),
         state.get("applied_at") or service_clock(state["snapshot"]),
         codes,
         timeout_s=state["fix"].timeout_s,
+        confirm=lambda: collector.collect(target),
     )
     return {
         "verification": verification,
