@@ -221,11 +221,22 @@ def demo_command(
     scenario: Annotated[
         str, typer.Argument(help="Lab scenario (see `ecs-medic lab list`).")
     ] = "oom",
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Also plan a fix, ask, apply, verify, roll back.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --fix: approve every action.")] = False,
+    timeout: Annotated[
+        float, typer.Option(help="With --fix: seconds to wait for recovery.")
+    ] = 120.0,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Start the lab in this process, break a service the scenario's way, and diagnose it."""
-    from ecs_medic.demo import run_demo  # noqa: PLC0415 - the lab imports moto; load it only here
+    """Start the lab in this process, break a service the scenario's way, diagnose (and fix) it."""
+    from ecs_medic.demo import run_demo, run_fix_demo  # noqa: PLC0415 - the lab imports moto
+    from ecs_medic.remedies.outcome import FixOptions  # noqa: PLC0415
 
+    if fix:
+        options = FixOptions(auto_approve=yes, timeout_s=timeout)
+        raise typer.Exit(guarded(lambda: run_fix_demo(scenario, options, fmt.value)))
     raise typer.Exit(guarded(lambda: run_demo(scenario, lambda s, r: run_diagnosis(s, r, fmt))))
 
 

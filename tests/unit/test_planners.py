@@ -14,9 +14,11 @@ from builders import (
     TASK_ROLE,
     TASK_SG,
     TG_ARN,
+    VPC,
     allow_all_acl,
     event,
     network_view,
+    private_table,
     rule,
     service,
     snapshot,
@@ -25,12 +27,13 @@ from builders import (
     task_sg,
 )
 
-from ecs_medic.aws.snapshot import AccessView
-from ecs_medic.aws.snapshot_access import LogGroupCheck, PolicyDecision, Role
-from ecs_medic.aws.snapshot_network import NaclEntry, VpcEndpoint
+from ecs_medic.aws.snapshot import AccessView, SecretRef
+from ecs_medic.aws.snapshot_access import LogGroupCheck, PolicyDecision, Role, SecretCheck
+from ecs_medic.aws.snapshot_network import NaclEntry, Subnet, VpcEndpoint
 from ecs_medic.findings import Evidence, make_finding
-from ecs_medic.remedies import plan_access, plan_lb, plan_network, plan_revisions
+from ecs_medic.remedies import plan_access, plan_lb, plan_lookup, plan_network, plan_revisions
 from ecs_medic.remedies.apply import revised
+from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import Action, ApiCall, FieldChange
 from ecs_medic.remedies.planners import plan_desired_count
 
@@ -293,3 +296,63 @@ def test_service_without_awsvpc_gets_no_public_ip_action():
     """Bridge-mode services have no assignPublicIp to change."""
     shot = snapshot(service=replace(service(), network=None))
     assert plan_network.plan_public_ip(finding("NO_PUBLIC_IP_IN_PUBLIC_SUBNET"), shot) is None
+
+
+def test_kms_grant_names_the_key_the_alias_resolves_to():
+    """IAM grants kms:Decrypt on keys, not aliases: the looked-up key ARN is used."""
+    alias = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/ledger"
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd"
+    shot = with_access(
+        roles=(exec_role(),),
+        decisions=(PolicyDecision(EXEC_ROLE, "kms:Decrypt", alias, "implicitDeny"),),
+    )
+    lookups = Lookups(key_arns=((alias, key),))
+    action = plan_access.plan_kms_decrypt_denied(finding("KMS_DECRYPT_DENIED"), shot, lookups)
+    assert isinstance(action, Action)
+    statement = json.loads(action.steps[0].params["PolicyDocument"])["Statement"][0]
+    assert [key] == statement["Resource"]
+
+
+def test_secret_typo_is_pointed_at_the_one_close_existing_secret():
+    """db-pasword is one letter from db-password: the revision references the existing ARN."""
+    typo = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ledger/db-pasword-Qx7kPz"
+    right = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ledger/db-password-AbCdEf"
+    td = task_definition()
+    containers = tuple(
+        replace(c, secrets=(SecretRef("DB_PASSWORD", typo),)) if c.name == "app" else c
+        for c in td.containers
+    )
+    check = SecretCheck("app", "DB_PASSWORD", typo, "secretsmanager", False)
+    shot = snapshot(
+        task_definitions=(replace(td, containers=containers),),
+        access=AccessView(secrets=(check,)),
+    )
+    lookups = Lookups(secret_arns=(right, f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:x-1"))
+    action = plan_lookup.plan_secret_ref(finding("SECRET_NOT_FOUND"), shot, lookups)
+    assert isinstance(action, Action)
+    change = action.steps[0].changes[0]
+    assert ("app", [{"name": "DB_PASSWORD", "valueFrom": right}]) == (
+        change.container,
+        change.after,
+    )
+
+
+def test_exhausted_subnets_are_swapped_for_equivalent_ones_with_room():
+    """Same VPC, same NAT route, enough free IPs; the public subnet is never chosen."""
+    empty = tuple(replace(s, available_ips=0) for s in network_view().subnets[:2])
+    spare = Subnet("subnet-0priv0c", VPC, f"{REGION}c", "10.20.3.0/24", 200)
+    table = replace(private_table(), subnet_ids=(*SUBNETS, spare.id))
+    view = network_view()
+    shot = snapshot(
+        network=replace(
+            view, subnets=(*empty, view.subnets[2]), route_tables=(table, *view.route_tables[1:])
+        )
+    )
+    lookups = Lookups(vpc_subnets=(*shot.network.subnets, spare))
+    action = plan_lookup.plan_subnets(finding("SUBNET_IP_EXHAUSTED"), shot, lookups)
+    assert isinstance(action, Action)
+    config = action.steps[0].params["networkConfiguration"]["awsvpcConfiguration"]
+    assert (["subnet-0priv0c"], list(SUBNETS)) == (
+        config["subnets"],
+        action.rollback[0].params["networkConfiguration"]["awsvpcConfiguration"]["subnets"],
+    )

@@ -6,6 +6,7 @@ denial the application logged) names; the rollback removes exactly what was adde
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -22,6 +23,7 @@ from ecs_medic.remedies.actions import (
     role_name,
 )
 from ecs_medic.remedies.diff import added, config_diff
+from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import ApiCall
 
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -92,9 +94,15 @@ def plan_secrets_fetch_denied(finding: Finding, snapshot: ServiceSnapshot) -> Pr
     return _inline(finding, snapshot, denied(snapshot, ("secretsmanager:", "ssm:")), "read-secrets")
 
 
-def plan_kms_decrypt_denied(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
-    """Allow kms:Decrypt on exactly the keys of the secrets the role reads (a role policy)."""
-    return _inline(finding, snapshot, denied(snapshot, ("kms:",)), "decrypt-secrets")
+def plan_kms_decrypt_denied(
+    finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups
+) -> Proposal | None:
+    """Allow kms:Decrypt on exactly the keys (resolved from aliases) of the secrets it reads."""
+    decisions = [
+        dataclasses.replace(d, resource=lookups.key_arn(d.resource))
+        for d in denied(snapshot, ("kms:",))
+    ]
+    return _inline(finding, snapshot, decisions, "decrypt-secrets")
 
 
 def plan_task_role_denied(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:

@@ -21,6 +21,7 @@ from ecs_medic.remedies.actions import (
     update_service,
 )
 from ecs_medic.remedies.diff import config_diff
+from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import Action, FieldChange, RemediationPlan
 from ecs_medic.remedies.plan_access import (
     plan_image_pull_auth,
@@ -33,6 +34,7 @@ from ecs_medic.remedies.plan_access import (
     plan_task_role_denied,
 )
 from ecs_medic.remedies.plan_lb import plan_listener, plan_port_mismatch, plan_tg_health_path
+from ecs_medic.remedies.plan_lookup import LookupPlanner, plan_secret_ref, plan_subnets
 from ecs_medic.remedies.plan_network import (
     plan_public_ip,
     plan_sg_blocks_alb,
@@ -199,7 +201,6 @@ PLANNERS: dict[str, Planner] = {
     "LOG_DELIVERY_DENIED": plan_log_delivery_denied,
     "IMAGE_PULL_AUTH": plan_image_pull_auth,
     "SECRETS_FETCH_DENIED": plan_secrets_fetch_denied,
-    "KMS_DECRYPT_DENIED": plan_kms_decrypt_denied,
     "TASK_ROLE_PERMISSION_DENIED": plan_task_role_denied,
     "ROLE_TRUST_INVALID": plan_role_trust,
     "SERVICE_LINKED_ROLE_MISSING": plan_service_linked_role,
@@ -221,16 +222,32 @@ PLANNERS: dict[str, Planner] = {
     "CIRCUIT_BREAKER_ROLLBACK": plan_rollback_to_good,
 }
 
+LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
+    "SUBNET_IP_EXHAUSTED": plan_subnets,
+    "UNSUPPORTED_AZ_SUBNET": plan_subnets,
+    "SECRET_NOT_FOUND": plan_secret_ref,
+    "KMS_DECRYPT_DENIED": plan_kms_decrypt_denied,
+}
 
-def build_plan(findings: list[Finding], snapshot: ServiceSnapshot) -> RemediationPlan:
+
+def propose(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) -> Proposal | None:
+    """The planner's proposal for one finding, or None when no planner knows the code."""
+    if finding.code in LOOKUP_PLANNERS:
+        return LOOKUP_PLANNERS[finding.code](finding, snapshot, lookups)
+    planner = PLANNERS.get(finding.code)
+    return planner(finding, snapshot) if planner else None
+
+
+def build_plan(
+    findings: list[Finding], snapshot: ServiceSnapshot, lookups: Lookups | None = None
+) -> RemediationPlan:
     """Plan the root causes (findings that no other finding explains), in rank order."""
     actions: list[Action] = []
     recommendations: list[str] = []
     for finding in findings:
         if finding.caused_by or finding.auto_level == "A0":
             continue
-        planner = PLANNERS.get(finding.code)
-        proposal = planner(finding, snapshot) if planner else None
+        proposal = propose(finding, snapshot, lookups or Lookups())
         if isinstance(proposal, Action):
             actions.append(dataclasses.replace(proposal, id=f"a{len(actions) + 1}"))
         else:

@@ -50,7 +50,7 @@ def service_clock(snapshot: ServiceSnapshot) -> datetime | None:
 
 
 def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot:
-    """The snapshot with only events after `moment` and stopped tasks launched after it.
+    """The snapshot with only events and log lines after `moment`, and tasks launched after it.
 
     Tasks launched before the change, or from another revision, may still fail the old way
     while the rollout drains them; only tasks the changed configuration launched tell
@@ -68,7 +68,8 @@ def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot
         for t in snapshot.stopped_tasks
         if t.created_at and t.created_at > moment and t.task_definition_arn == current
     )
-    return dataclasses.replace(snapshot, service=service, stopped_tasks=stopped)
+    logs = tuple(e for e in snapshot.log_events if e.timestamp and e.timestamp > moment)
+    return dataclasses.replace(snapshot, service=service, stopped_tasks=stopped, log_events=logs)
 
 
 def standard_checks(snapshot: ServiceSnapshot, codes: frozenset[str]) -> tuple[Check, ...]:

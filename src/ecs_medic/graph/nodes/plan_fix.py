@@ -1,13 +1,19 @@
-"""plan_fix: turn the ranked findings into a remediation plan (no AWS call)."""
+"""plan_fix: turn the ranked findings into a remediation plan (read-only lookups, no change)."""
 
 from __future__ import annotations
 
+from langgraph.runtime import Runtime
+
+from ecs_medic.graph.context import RunContext
 from ecs_medic.graph.state import DiagnosisState
+from ecs_medic.remedies.lookups import look_up
 from ecs_medic.remedies.planners import build_plan
 
 
-def plan_fix(state: DiagnosisState) -> DiagnosisState:
+def plan_fix(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState:
     """Plan the root causes; a dry run stops here."""
-    plan = build_plan(state.get("findings", []), state["snapshot"])
+    findings = state.get("findings", [])
+    lookups = look_up(runtime.context.aws.gateway(), findings, state["snapshot"])
+    plan = build_plan(findings, state["snapshot"], lookups)
     status = "dry-run" if state["fix"].dry_run else "planned"
     return {"plan": plan, "remediation_status": "nothing-to-do" if plan.empty else status}
