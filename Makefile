@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint typecheck unit bench accuracy test-all clean
+.PHONY: help install demo test lint typecheck unit bench accuracy heal-bench test-all clean
 
 help:
 	@echo "make demo   - set up and run ecs-medic against the built-in lab (no AWS account)"
@@ -47,6 +47,10 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python bench/accuracy.py
+
+# `fix --yes` on every A1/A2 lab scenario: bench/results/healing.md (about half an hour)
+heal-bench: $(STAMP)
+	$(BIN)/python bench/bench_healing.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

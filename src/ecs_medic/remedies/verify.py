@@ -7,13 +7,14 @@ so verification means the same against AWS and against the lab's simulated time.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from ecs_medic.analyzers.registry import analyze
-from ecs_medic.aws.snapshot import ServiceSnapshot
+from ecs_medic.aws.snapshot import Service, ServiceSnapshot
 from ecs_medic.findings import Severity
 
 STEADY = "has reached a steady state"
@@ -133,11 +134,31 @@ def wait_until_healthy(
         time.sleep(poll_s)
 
 
+def _plain(value: object) -> str:
+    """A dataclass as sorted JSON: a checkpoint may hand tuples back as lists."""
+    return json.dumps(dataclasses.asdict(value), sort_keys=True, default=str)  # type: ignore[call-overload]
+
+
+def change_moment(before: Service, after: Service) -> datetime | None:
+    """When the change took effect on the service's own clock.
+
+    The first deployment created after the clock read before the change, when the change
+    started one (its createdAt is exact even if the rollout has moved on since); else
+    the clock before the change.
+    """
+    start = service_clock(ServiceSnapshot("", None, before.cluster_arn, before))
+    created = [
+        d.created_at for d in after.deployments
+        if d.created_at and (start is None or d.created_at > start)
+    ]  # fmt: skip
+    return min(created, default=start)
+
+
 def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Check, ...]:
     """Whether a rollback put back what the fix changed: revision, counts and target groups."""
     old, new = before.service, after.service
-    old_groups = {g.arn: g for g in before.target_groups}
-    groups_same = all(old_groups.get(g.arn) in (None, g) for g in after.target_groups)
+    old_groups = {g.arn: _plain(g) for g in before.target_groups}
+    groups_same = all(old_groups.get(g.arn) in (None, _plain(g)) for g in after.target_groups)
     return (
         Check("task definition restored", old.task_definition_arn == new.task_definition_arn,
               new.task_definition_arn.rsplit("/", 1)[-1]),

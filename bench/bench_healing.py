@@ -1,0 +1,151 @@
+"""Benchmark: `fix --yes` on every lab scenario whose failure the catalogue rates A1 or A2.
+
+Run with `make heal-bench` (or `python bench/bench_healing.py [SCENARIO...]`); writes
+bench/results/healing.md and healing.json. Each scenario gets its own lab with the clock
+ticking in the background; the whole graph runs in this process (direct transport, --yes):
+diagnose, plan, apply, verify, roll back. Calls are counted at the emulator (moto's request
+log), split into reads and mutating calls. Wall times are measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from ecs_medic.catalogue import failure_mode
+from ecs_medic.config import AwsSettings, load_settings
+from ecs_medic.graph.state import Request
+from ecs_medic.lab import Lab, list_scenarios
+from ecs_medic.lab.faults import is_mutating
+from ecs_medic.remedies.outcome import FixOptions
+from ecs_medic.runner import fix
+
+SPEED = float(os.environ.get("HEAL_SPEED", "60"))  # simulated seconds per wall second
+TIMEOUT_S = 120.0
+RESULTS = Path(__file__).parent / "results"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One scenario's healing run."""
+
+    scenario: str
+    expected: str
+    level: str
+    planned: list[str]
+    status: str
+    fixed: bool  # an action was applied
+    verified: bool
+    rolled_back: bool
+    wall_s: float
+    simulated_s: float
+    reads: int
+    mutating: int
+    recommendations: int
+
+
+def scenarios(wanted: list[str]) -> list[tuple[str, str, str]]:
+    """(name, expected code, catalogue level) of the A1/A2 scenarios, or of those named."""
+    found = []
+    for info in list_scenarios():
+        if info.expected == "healthy":
+            continue
+        level = failure_mode(info.expected).auto_level
+        if info.name in wanted or (not wanted and level in ("A1", "A2")):
+            found.append((info.name, info.expected, level))
+    return found
+
+
+def requests(lab: Lab) -> list[tuple[str, str]]:
+    """Every request the emulator served, in order (Lab exposes only the mutating ones)."""
+    return list(lab._server.requests)  # the emulator's own request log
+
+
+def heal(name: str, expected: str, level: str) -> Result:
+    """Start the scenario's lab, run `fix --yes` on its service, measure."""
+    os.environ["ECS_MEDIC_STATE_DIR"] = tempfile.mkdtemp(prefix="heal-bench-")
+    with Lab.start([name]) as lab:
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.update(lab.env())
+        aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
+        settings = replace(load_settings(), aws=aws)
+        _, cluster, service = lab.targets[0]
+        lab.run_in_background(speed=SPEED)
+        seen, sim_start, start = len(requests(lab)), lab.now, time.perf_counter()
+        result = fix(
+            settings,
+            Request(service=service, cluster=cluster, region=lab.region),
+            FixOptions(auto_approve=True, timeout_s=TIMEOUT_S),
+            None,
+        )
+        wall, simulated = time.perf_counter() - start, lab.now - sim_start
+        calls = requests(lab)[seen:]
+    remediation = result.report.remediation if result.report else None
+    if remediation is None:
+        raise SystemExit(f"{name}: the fix run ended without a remediation report")
+    mutating = sum(1 for _, op in calls if is_mutating(op))
+    return Result(
+        scenario=name, expected=expected, level=level,
+        planned=[f"{a.code}:{a.auto_level}" for a in remediation.plan.actions],
+        status=remediation.status, fixed=remediation.applied, verified=remediation.verified,
+        rolled_back=remediation.rolled_back, wall_s=round(wall, 1),
+        simulated_s=round(simulated), reads=len(calls) - mutating, mutating=mutating,
+        recommendations=len(remediation.plan.recommendations),
+    )  # fmt: skip
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "-"
+
+
+def markdown(results: list[Result], load: str) -> str:
+    """The results table with how it was measured."""
+    healed = sum(r.verified for r in results)
+    lines = [
+        "# Healing on the lab",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average before the run {load} (a machine shared by six engineers). "
+        f"`ecs-medic fix --yes` in-process, direct transport, one lab per scenario, lab clock "
+        f"at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. Regenerate with `make heal-bench`.",
+        "",
+        f"- Verified healthy: **{healed}/{len(results)}** scenarios the catalogue rates A1/A2",
+        "- calls: requests the emulator served during the run (diagnosis, planning lookups, "
+        "apply, verification, rollback), reads and mutating",
+        "",
+        "| scenario | expected | level | plan | status | fixed | verified | rolled back "
+        "| wall s | simulated s | reads | mutating |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        plan = ", ".join(r.planned) or f"({r.recommendations} recommendation(s))"
+        lines.append(
+            f"| {r.scenario} | {r.expected} | {r.level} | {plan} | {r.status} | "
+            f"{yes_no(r.fixed)} | {yes_no(r.verified)} | {yes_no(r.rolled_back)} | "
+            f"{r.wall_s} | {r.simulated_s} | {r.reads} | {r.mutating} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    results = []
+    for name, expected, level in scenarios(argv):
+        result = heal(name, expected, level)
+        print(f"{name}: {result.status} in {result.wall_s} s", flush=True)
+        results.append(result)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "healing.md").write_text(markdown(results, load), encoding="utf-8")
+    document = {"load_average": load, "speed": SPEED, "results": [asdict(r) for r in results]}
+    (RESULTS / "healing.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
