@@ -230,6 +230,11 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
 }
 
 
+def planned_codes() -> frozenset[str]:
+    """The failure codes some planner knows how to fix."""
+    return frozenset(PLANNERS) | frozenset(LOOKUP_PLANNERS)
+
+
 def propose(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) -> Proposal | None:
     """The planner's proposal for one finding, or None when no planner knows the code."""
     if finding.code in LOOKUP_PLANNERS:
