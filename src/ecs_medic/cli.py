@@ -263,7 +263,10 @@ def lab_describe(
 
 @lab_app.command("serve")
 def lab_serve(
-    scenarios: Annotated[list[str], typer.Argument(help="One or more scenarios.")],
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(help="One or more scenarios; REGION:SCENARIO runs one in another region."),
+    ],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall-clock second.")] = 10.0,
     fault: Annotated[

@@ -62,7 +62,9 @@ def serve(
         for key, value in exports.items():
             typer.echo(f"export {key}={value}")
         for scenario, cluster, service in lab.targets:
-            typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}")
+            region = lab.region_of(scenario)
+            where = f" --region {region}" if region != lab.region else ""
+            typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}{where}")
         typer.echo("# Ctrl-C stops the lab.", err=True)
         try:
             threading.Event().wait()

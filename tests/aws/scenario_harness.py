@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 from lab_client import LabAws
 
 from ecs_medic.lab.scenario import Evidence, Scenario, load_scenario
@@ -41,6 +42,9 @@ def seen_since(aws: LabAws, since: float) -> Callable[[Evidence], bool]:
         "rollout": lambda v: any(d.get("rolloutState") == v for d in service["deployments"]),
         "log": lambda v: any(v in line for t in tasks for line in _logs(aws, t)),
         "stale_digest": lambda v: v == bool(stale_digests(aws)),
+        "not_scaled": lambda v: v in not_scaled_since(aws, service, since),
+        "alarm_state": lambda v: v in alarm_states(aws, service),
+        "scaling_suspended": lambda v: v == scaling_suspended(aws, service),
     }
     return lambda item: checks[item.kind](item.value)
 
@@ -95,6 +99,60 @@ def apply(aws: LabAws, scenario_name: str, which: str) -> float:
     changed_at = aws.lab.now
     apply_steps(target, steps, wait=aws.lab.advance)
     return changed_at
+
+
+def _scaling(aws: LabAws) -> Any:
+    env = aws.lab.env()
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    )
+    return session.client("application-autoscaling", endpoint_url=env["AWS_ENDPOINT_URL"])
+
+
+def _resource(service: dict[str, Any]) -> str:
+    return f"service/{service['clusterArn'].rsplit('/', 1)[-1]}/{service['serviceName']}"
+
+
+def not_scaled_since(aws: LabAws, service: dict[str, Any], since: float) -> set[str]:
+    """NotScaledReasons codes of scaling activities that started since `since`."""
+    found = _scaling(aws).describe_scaling_activities(
+        ServiceNamespace="ecs", ResourceId=_resource(service), IncludeNotScaledActivities=True
+    )["ScalingActivities"]
+    return {
+        r["Code"]
+        for a in found
+        if a["StartTime"].timestamp() >= since
+        for r in a.get("NotScaledReasons") or ()
+    }
+
+
+def alarm_states(aws: LabAws, service: dict[str, Any]) -> set[str]:
+    """States of the alarms behind the service's scaling policies, now."""
+    policies = _scaling(aws).describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=_resource(service)
+    )["ScalingPolicies"]
+    names = [a["AlarmName"] for p in policies for a in p.get("Alarms") or ()]
+    if not names:
+        return set()
+    env = aws.lab.env()
+    cloudwatch = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    ).client("cloudwatch", endpoint_url=env["AWS_ENDPOINT_URL"])
+    alarms = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+    high = [a for a in alarms if a["ComparisonOperator"].startswith("Greater")]
+    return {a["StateValue"] for a in high}
+
+
+def scaling_suspended(aws: LabAws, service: dict[str, Any]) -> bool:
+    """Whether any SuspendedState flag is set on the service's scalable target."""
+    targets = _scaling(aws).describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[_resource(service)]
+    )["ScalableTargets"]
+    return any(v for t in targets for v in (t.get("SuspendedState") or {}).values())
 
 
 def stale_digests(aws: LabAws) -> list[str]:

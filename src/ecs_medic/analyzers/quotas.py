@@ -164,12 +164,24 @@ def _activity(snapshot: ServiceSnapshot, activity: ScalingActivity) -> Evidence:
     )
 
 
+def _harmless(activity: ScalingActivity) -> bool:
+    """A not-scaled activity (StatusCode Failed) whose reasons are all limits, not faults.
+
+    AWS reports "already at max/min/desired" as a Failed activity with NotScaledReasons; that
+    is AUTOSCALING_MAXED's evidence (or nothing), not scaling that fails.
+    """
+    reasons = activity.not_scaled_reasons
+    return bool(reasons) and all(r in HARMLESS_NOT_SCALED for r in reasons)
+
+
 def autoscaling_suspended_or_failing(snapshot: ServiceSnapshot) -> list[Finding]:
     """AUTOSCALING_SUSPENDED_OR_FAILING: scaling is configured but suspended or failing."""
     scaling = snapshot.capacity.autoscaling
     if scaling is None or scaling.target is None:
         return []
-    failed = [a for a in scaling.activities if a.status_code.lower() == "failed"]
+    failed = [
+        a for a in scaling.activities if a.status_code.lower() == "failed" and not _harmless(a)
+    ]
     blocked = [
         a
         for a in scaling.activities

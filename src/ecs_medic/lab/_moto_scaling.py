@@ -51,6 +51,17 @@ class LivePolicy:
     alarm_low: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class LiveAlarm:
+    """A CloudWatch metric alarm on one of a service's AWS/ECS metrics (60 s periods)."""
+
+    name: str
+    metric: str
+    comparison: str
+    threshold: float
+    periods: int
+
+
 def _ecs(scope: Scope) -> Any:
     return get_backend("ecs")[scope.account][scope.region]
 
@@ -184,6 +195,15 @@ def activities(scope: Scope, namespace: str, resource_id: str | None) -> list[di
     return sorted(found, key=lambda a: a["StartTime"], reverse=True)
 
 
+def service_counts(scope: Scope, cluster: str, service: str) -> tuple[int, int, str] | None:
+    """(desiredCount, runningCount, task definition) of an ACTIVE service, or None."""
+    found = _ecs(scope).services.get(f"{cluster}:{service}")
+    if found is None or found.status != "ACTIVE":
+        return None
+    running = int(getattr(found, "running_count", 0) or 0)
+    return int(found.desired_count or 0), running, str(found.task_definition or "")
+
+
 def set_desired(scope: Scope, cluster: str, service: str, desired: int) -> None:
     """Set a service's desiredCount, as Application Auto Scaling's UpdateService call does."""
     target = _ecs(scope).services.get(f"{cluster}:{service}")
@@ -226,12 +246,59 @@ def set_alarm_state(scope: Scope, name: str, state: str, reason: str) -> bool:
     return True
 
 
-def fix_target_tracking_thresholds(
-    scope: Scope, high: str | None, low: str | None, target: float
-) -> None:
-    """Give target-tracking alarms AWS's thresholds (moto uses 6 for every ECS policy)."""
-    alarms = _cloudwatch(scope).alarms
-    if high and high in alarms:
-        alarms[high].threshold = target
-    if low and low in alarms:
-        alarms[low].threshold = round(target * 0.9, 2)
+def service_alarms(scope: Scope, cluster: str, service: str) -> list[LiveAlarm]:
+    """Alarms on the service's AWS/ECS metrics (ClusterName and ServiceName dimensions)."""
+    wanted = {"ClusterName": cluster, "ServiceName": service}
+    found = []
+    for alarm in _cloudwatch(scope).alarms.values():
+        dimensions = {d.name: d.value for d in alarm.dimensions or ()}
+        if alarm.namespace != "AWS/ECS" or dimensions != wanted:
+            continue
+        found.append(
+            LiveAlarm(
+                name=str(alarm.name),
+                metric=str(alarm.metric_name),
+                comparison=str(alarm.comparison_operator),
+                threshold=float(alarm.threshold),
+                periods=int(alarm.evaluation_periods or 1),
+            )
+        )
+    return found
+
+
+# --- patches --------------------------------------------------------------------------------
+
+_installed: list[bool] = []
+
+
+def install() -> None:
+    """Install this module's patches once per process (inert outside target tracking)."""
+    if not _installed:
+        _patch_target_tracking_alarms()
+        _installed.append(True)
+
+
+def _patch_target_tracking_alarms() -> None:
+    """Give ECS target-tracking alarms AWS's thresholds: moto sets 6 on both.
+
+    AWS: AlarmHigh at the target value over 3 minutes, AlarmLow at 90% of it over 15.
+    """
+    from moto.applicationautoscaling.models import (  # noqa: PLC0415 - moto internal
+        FakeApplicationAutoscalingPolicy,
+    )
+
+    original = FakeApplicationAutoscalingPolicy.create_alarms
+
+    def create_alarms(self: Any) -> None:
+        original(self)
+        config = self.target_tracking_scaling_policy_configuration or {}
+        if self.service_namespace != "ecs" or "TargetValue" not in config:
+            return
+        target = float(config["TargetValue"])
+        for alarm in self.alarms:
+            if "-AlarmHigh-" in alarm.name:
+                alarm.threshold = target
+            elif "-AlarmLow-" in alarm.name:
+                alarm.threshold = round(target * 0.9, 2)
+
+    FakeApplicationAutoscalingPolicy.create_alarms = create_alarms  # type: ignore[method-assign]

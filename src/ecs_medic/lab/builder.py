@@ -16,6 +16,7 @@ from botocore.config import Config
 
 from ecs_medic.lab import builder_ec2
 from ecs_medic.lab.builder_access import AccessBuilder
+from ecs_medic.lab.builder_scaling import apply_autoscaling
 from ecs_medic.lab.scenario import ContainerSpec, Scenario
 
 EXECUTION_ROLE = "ecsTaskExecutionRole"
@@ -108,6 +109,10 @@ class AccountBuilder:
             self._task_definition(scenario, execution_role, task_role, log_group)
         )
         arn = self._service(scenario, definition, network, group_arn)
+        if scenario.autoscaling is not None:
+            apply_autoscaling(
+                self.account_id, self.region, spec.cluster, spec.name, scenario.autoscaling
+            )
         return BuiltService(scenario, spec.cluster, spec.name, arn, group_arn, dns, log_group)
 
     # --- network --------------------------------------------------------------------------
@@ -303,9 +308,12 @@ class AccountBuilder:
                 PolicyDocument=json.dumps(_EXECUTION_POLICY),
             )
         task_role = f"{cluster}-{service}-task-role"
-        task = iam.create_role(RoleName=task_role, AssumeRolePolicyDocument=json.dumps(_TRUST))[
-            "Role"
-        ]["Arn"]
+        try:  # IAM is global: the same service in a second region shares its task role
+            task = iam.get_role(RoleName=task_role)["Role"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            task = iam.create_role(RoleName=task_role, AssumeRolePolicyDocument=json.dumps(_TRUST))[
+                "Role"
+            ]["Arn"]
         return str(execution), str(task)
 
     def _service_linked_role(self) -> None:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
-from ecs_medic.lab import _moto, stubs_json
+from ecs_medic.lab import _moto, _moto_scaling, stubs_json
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
 from ecs_medic.lab.ec2_fleet import FleetSim
 from ecs_medic.lab.errors import LabError
 from ecs_medic.lab.faults import Fault, is_mutating
 from ecs_medic.lab.runtime import ServiceSim
+from ecs_medic.lab.scaling import ScalingSim
 from ecs_medic.lab.scenario import Scenario, load_scenario
 
 REGION = "us-east-1"
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 HOST = "127.0.0.1"
 TICK_S = 2.0  # simulated seconds per reconciler tick
 _live: list[Lab] = []  # labs running in this process; each has its own moto account
@@ -31,12 +35,13 @@ class Lab:
         self, server: _moto.LabServer, port: int, lock: threading.RLock, now: float
     ) -> None:
         self.account_id = server.account
-        self._scope = _moto.Scope(server.account, REGION)
         self._server = server
         self._lock = lock
         self._now = now
-        self._sims: dict[tuple[str, str], ServiceSim] = {}
+        self._sims: dict[tuple[str, str, str], ServiceSim] = {}  # (region, cluster, service)
+        self._placements: list[Placement] = []
         self._fleets: list[FleetSim] = []  # the ECS agent of EC2 clusters, ticked first
+        self._scalers: list[ScalingSim] = []  # metrics, alarms, Application Auto Scaling
         self._built: list[BuiltService] = []
         self._ticker: threading.Thread | None = None
         self._halt = threading.Event()
@@ -45,11 +50,12 @@ class Lab:
     @classmethod
     def start(cls, scenarios: Sequence[str], *, port: int = 0, warmup_s: float = 600.0) -> Lab:
         """Serve moto on loopback, build each scenario's account, simulate `warmup_s` seconds."""
-        loaded = _placed([load_scenario(name) for name in scenarios])
+        loaded = _placed(scenarios)
         lock = threading.RLock()
         with _live_lock:
             account = _free_account()
             _moto.reset_and_patch(account)
+            _moto_scaling.install()
             server = _moto.LabServer(lock, account)
             lab = cls(server, server.start(HOST, port), lock, time.time() - warmup_s)
             _live.append(lab)
@@ -64,23 +70,34 @@ class Lab:
             raise
         return lab
 
-    def _build(self, scenarios: list[Scenario]) -> None:
-        builder = AccountBuilder(self.endpoint_url, self.region, prefixed=len(scenarios) > 1)
-        if builder.account_id != self.account_id:
-            raise LabError(f"the lab answers as {builder.account_id}, not {self.account_id}")
-        for index, scenario in enumerate(scenarios):
+    def _build(self, placements: list[Placement]) -> None:
+        builders: dict[str, AccountBuilder] = {}
+        for placement in placements:
+            region, scenario = placement.region, placement.scenario
+            if region not in builders:
+                shared = sum(1 for p in placements if p.region == region) > 1
+                builders[region] = AccountBuilder(self.endpoint_url, region, prefixed=shared)
+            builder = builders[region]
+            if builder.account_id != self.account_id:
+                raise LabError(f"the lab answers as {builder.account_id}, not {self.account_id}")
+            index = sum(1 for p in self._placements if p.region == region)
             built = builder.build(scenario, index)
             self._built.append(built)
-            sim = ServiceSim(self._scope, built.cluster, built.service, dict(scenario.app))
-            self._sims[(built.cluster, built.service)] = sim
+            self._placements.append(placement)
+            scope = _moto.Scope(self.account_id, region)
+            profiles = dict(scenario.app)
+            sim = ServiceSim(scope, built.cluster, built.service, profiles)
+            self._sims[(region, built.cluster, built.service)] = sim
+            self._scalers.append(ScalingSim(scope, built.cluster, built.service, profiles))
             if scenario.ec2 is not None:
-                waiting = self._waiting(built.cluster)
-                self._fleets.append(FleetSim(self._scope, built.cluster, scenario.ec2, waiting))
+                waiting = self._waiting(region, built.cluster)
+                self._fleets.append(FleetSim(scope, built.cluster, scenario.ec2, waiting))
         _moto.add_update_listener(self._on_update)
 
-    def _waiting(self, cluster: str) -> Callable[[], int]:
+    def _waiting(self, region: str, cluster: str) -> Callable[[], int]:
         """Tasks the services of a cluster could not place on their last try (managed scaling)."""
-        return lambda: sum(s.unplaced for (c, _), s in self._sims.items() if c == cluster)
+        here = (region, cluster)
+        return lambda: sum(s.unplaced for (r, c, _), s in self._sims.items() if (r, c) == here)
 
     def _apply_changes(self) -> bool:
         """Make each scenario's `change:` (a release, a push, a scale) through the AWS API."""
@@ -88,10 +105,11 @@ class Lab:
         from ecs_medic.lab.steps import Target, apply_steps  # noqa: PLC0415
 
         changed = False
-        for built in self._built:
+        for placement, built in zip(self._placements, self._built, strict=True):
             change = built.scenario.change
             if change is not None:
-                target = Target.connect(self.env(), built.cluster, built.service)
+                env = self.env(placement.region)
+                target = Target.connect(env, built.cluster, built.service)
                 apply_steps(target, change_steps(change))
                 changed = True
         return changed
@@ -100,22 +118,40 @@ class Lab:
 
     @property
     def targets(self) -> list[tuple[str, str, str]]:
-        """(scenario name, cluster, service) for every service the lab runs."""
-        return [(b.scenario.name, b.cluster, b.service) for b in self._built]
+        """(scenario name, cluster, service) for every service the lab runs.
+
+        The name is the one `start` was given: `us-west-2:healthy` for a scenario placed in
+        another region (`region_of` tells which).
+        """
+        return [
+            (p.name, b.cluster, b.service)
+            for p, b in zip(self._placements, self._built, strict=True)
+        ]
+
+    def region_of(self, name: str) -> str:
+        """The region a started scenario runs in."""
+        for placement in self._placements:
+            if placement.name == name:
+                return placement.region
+        raise LabError(f"no scenario {name!r} in this lab")
 
     @property
     def now(self) -> float:
         """The simulated time, seconds since the epoch."""
         return self._now
 
-    def env(self) -> dict[str, str]:
-        """Environment variables that point boto3, the AWS CLI and the MCP servers at the lab."""
+    def env(self, region: str | None = None) -> dict[str, str]:
+        """Environment variables that point boto3, the AWS CLI and the MCP servers at the lab.
+
+        `region` picks another region of the lab's account (default: the lab's own).
+        """
+        region = region or self.region
         return {
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
         }
 
     # --- the clock ------------------------------------------------------------------------
@@ -131,6 +167,8 @@ class Lab:
                     fleet.tick(self._now)
                 for sim in self._sims.values():
                     sim.tick(self._now)
+                for scaler in self._scalers:
+                    scaler.tick(self._now)
 
     def run_in_background(self, speed: float = 10.0) -> None:
         """Tick in a daemon thread: simulated time runs `speed` times faster than wall time."""
@@ -149,8 +187,8 @@ class Lab:
             last = current
 
     def _on_update(self, scope: _moto.Scope, cluster: str, service: str, forced: bool) -> None:
-        sim = self._sims.get((cluster, service))
-        if scope == self._scope and sim is not None:
+        sim = self._sims.get((scope.region, cluster, service))
+        if scope.account == self.account_id and sim is not None:
             sim.on_update(self._now, forced)
 
     # --- shutdown -------------------------------------------------------------------------
@@ -202,11 +240,35 @@ def _free_account() -> str:
     return str(number)
 
 
-def _placed(scenarios: list[Scenario]) -> list[Scenario]:
-    """One scenario keeps its cluster; several get a cluster named after each scenario."""
-    if len(scenarios) <= 1:
-        return scenarios
-    names = [s.name for s in scenarios]
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A scenario and the region it runs in (`region:scenario`, default the lab's region)."""
+
+    name: str
+    region: str
+    scenario: Scenario
+
+
+def _placed(names: Sequence[str]) -> list[Placement]:
+    """Load each scenario in its region, with a cluster of its own name if others share it.
+
+    Alone in its region a scenario keeps its cluster: `healthy` and `us-west-2:healthy`
+    both run `prod/web`, in two regions of one account.
+    """
     if len(set(names)) != len(names):
         raise LabError(f"each scenario may be started once: {', '.join(names)}")
-    return [s.in_cluster(s.name) for s in scenarios]
+    placements = [_placement(name) for name in names]
+    crowded = {p.region for p in placements if sum(q.region == p.region for q in placements) > 1}
+    return [
+        Placement(p.name, p.region, p.scenario.in_cluster(p.scenario.name))
+        if p.region in crowded
+        else p
+        for p in placements
+    ]
+
+
+def _placement(name: str) -> Placement:
+    region, _, scenario = name.rpartition(":")
+    if region and not _REGION.fullmatch(region):
+        raise LabError(f"{region!r} is not a region name; use e.g. us-west-2:{scenario}")
+    return Placement(name, region or REGION, load_scenario(scenario))

@@ -17,6 +17,7 @@ import yaml
 from ecs_medic.lab.account_spec import AccountSpec, parse_account
 from ecs_medic.lab.ec2_spec import Ec2Spec
 from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
+from ecs_medic.lab.scaling_spec import AutoscalingSpec, parse_autoscaling
 
 _PACKAGE = "ecs_medic.lab.scenarios"
 _T = TypeVar("_T")
@@ -43,6 +44,7 @@ class AppProfile:
     sigterm_exit: int = 0  # exit code when it handles SIGTERM (0, or 143 when it re-raises)
     aws_calls: tuple[str, ...] = ()  # "<action> <resource ARN>" it calls at start (task role)
     protects_task_min: int = 0  # on start it sets scale-in protection for this long (minutes)
+    cpu_units: int = 0  # CPU its load needs in all, spread over the running tasks (AWS/ECS metric)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class Scenario:
     evidence: tuple[Evidence, ...] = ()
     account: AccountSpec = dataclasses.field(default_factory=AccountSpec)  # account_spec.py
     ec2: Ec2Spec | None = None  # EC2 capacity (ec2_spec.py); None for a Fargate service
+    autoscaling: AutoscalingSpec | None = None  # scaling_spec.py
 
     @property
     def info(self) -> ScenarioInfo:
@@ -184,7 +187,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """Build a Scenario from a parsed YAML mapping, rejecting unknown keys."""
     doc = _mapping(data, source)
     _only(doc, {"name", "category", "expected", "summary", "service", "containers",
-                "registry", "app", "fix", "wrong_fix", "account", "ec2",
+                "registry", "app", "fix", "wrong_fix", "account", "ec2", "autoscaling",
                 *_STEPS_KEYS}, source)  # fmt: skip
     containers = tuple(
         _container(name, spec, source) for name, spec in _mapping(doc["containers"], source).items()
@@ -210,6 +213,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         **_steps_part(doc, source),
         account=parse_account(doc.get("account") or {}, f"{source}: account"),
         ec2=_ec2(doc.get("ec2"), service, f"{source}: ec2"),
+        autoscaling=parse_autoscaling(doc.get("autoscaling"), f"{source}: autoscaling"),
     )
 
 

@@ -80,10 +80,10 @@ def apply_steps(
 
 
 def all_actions() -> dict[str, Callable[[Target, dict[str, Any]], None]]:
-    """These actions plus those of the network, image, IAM, logging and EC2 scenarios."""
-    from ecs_medic.lab import steps_access, steps_ec2  # noqa: PLC0415 - they build on Target
+    """These actions plus those of the network, image, IAM, logging, EC2 and scaling scenarios."""
+    from ecs_medic.lab import steps_access, steps_ec2, steps_scaling  # noqa: PLC0415 - Target
 
-    return {**ACTIONS, **steps_access.ACTIONS, **steps_ec2.ACTIONS}
+    return {**ACTIONS, **steps_access.ACTIONS, **steps_ec2.ACTIONS, **steps_scaling.ACTIONS}
 
 
 def describe_step(step: Step) -> str:
