@@ -12,6 +12,7 @@ import typer
 from ecs_medic.errors import ContextError
 from ecs_medic.lab import Lab, LabError, list_scenarios
 from ecs_medic.lab.faults import Fault
+from ecs_medic.lab.scaling_spec import AutoscalingSpec
 from ecs_medic.lab.scenario import Scenario, load_scenario
 from ecs_medic.lab.steps import describe_step
 
@@ -126,12 +127,22 @@ def describe_lines(scenario: Scenario) -> list[str]:
         f"desired {spec.desired}, cpu {spec.cpu}, memory {spec.memory})",
     ]
     lines += [f"  app        {name}: {_profile(p)}" for name, p in scenario.app]
+    if scenario.autoscaling is not None:
+        lines.append(f"  scaling    {_scaling(scenario.autoscaling)}")
     lines += _section("Evidence it shows", [f"{e.kind}: {e.value}" for e in scenario.evidence])
     fix = [*scenario.fix, *(f"API: {describe_step(s)}" for s in scenario.fix_steps)]
     lines += _section("Fix (heals through the AWS API)", fix or ["nothing to fix"])
     wrong = [*scenario.wrong_fix, *(f"API: {describe_step(s)}" for s in scenario.wrong_fix_steps)]
     lines += _section("Wrong fix (plausible, does not heal)", wrong or ["-"])
     return lines
+
+
+def _scaling(spec: AutoscalingSpec) -> str:
+    """The `autoscaling:` section in one line."""
+    policies = ", ".join(f"{p.name} ({p.metric} target {p.target:g})" for p in spec.policies)
+    text = f"MinCapacity {spec.min}, MaxCapacity {spec.max}"
+    text += f"; suspended: {', '.join(spec.suspended)}" if spec.suspended else ""
+    return text + (f"; target tracking: {policies}" if policies else "")
 
 
 def _section(title: str, items: list[str]) -> list[str]:

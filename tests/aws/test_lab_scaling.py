@@ -111,3 +111,27 @@ def test_utilization_and_target_tracking_arithmetic():
     assert 55.0 == four.cpu
     assert 3 == desired_for(2, 83.0, 70.0)
     assert 2 == desired_for(3, 40.0, 70.0)
+
+
+def test_old_service_datapoints_are_pruned_past_the_limit(monkeypatch):
+    """A lab served for hours keeps recent datapoints only."""
+    from ecs_medic.lab import _moto_scaling  # noqa: PLC0415 - the module under test
+
+    monkeypatch.setattr(_moto_scaling, "MAX_DATAPOINTS", 10)
+    with Lab.start(["healthy"], warmup_s=0) as lab:
+        lab.advance(8 * 3600)
+        cloudwatch, _ = clients(lab)
+        found = cloudwatch.get_metric_statistics(
+            Namespace="AWS/ECS",
+            MetricName="CPUUtilization",
+            Dimensions=[
+                {"Name": "ClusterName", "Value": "prod"},
+                {"Name": "ServiceName", "Value": "web"},
+            ],
+            StartTime=lab.now - 9 * 3600,
+            EndTime=lab.now,
+            Period=3600,
+            Statistics=["SampleCount"],
+        )["Datapoints"]
+        assert sum(p["SampleCount"] for p in found) <= 6 * 60 + 10
+        assert sum(p["SampleCount"] for p in found) >= 6 * 60 - 10

@@ -51,3 +51,12 @@ def test_list_json_has_category_and_expected_code(capsys):
         rows["port-mismatch-tg"]["category"],
         rows["port-mismatch-tg"]["expected"],
     )
+
+
+def test_describe_shows_the_scalable_target_of_a_scaling_scenario():
+    lines = describe_lines(load_scenario("autoscaling-suspended"))
+    (scaling,) = [line for line in lines if line.startswith("  scaling")]
+    assert "MinCapacity 2, MaxCapacity 6" in scaling
+    assert "suspended: DynamicScalingOutSuspended" in scaling
+    assert "cpu70 (ECSServiceAverageCPUUtilization target 70)" in scaling
+    assert not [line for line in describe_lines(load_scenario("oom")) if "scaling " in line]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.backends import get_backend
@@ -24,6 +24,8 @@ DEPLOYMENTS = "lab_service_deployments"  # on a moto Service: DescribeServiceDep
 ACTIVITIES = "lab_scaling_activities"  # on a FakeScalableTarget: activities, newest first
 MAX_ACTIVITIES = 100
 ECS_DIMENSION = "ecs:service:DesiredCount"
+MAX_DATAPOINTS = 50_000  # above this, lab-written datapoints older than KEEP_METRICS go
+KEEP_METRICS = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +227,20 @@ def put_metrics(
     from moto.cloudwatch.models import MetricDatum  # noqa: PLC0415 - moto internal
 
     backend = _cloudwatch(scope)
+    if len(backend.metric_data) > MAX_DATAPOINTS and points:
+        _prune(backend, _naive_utc(points[0][2]) - KEEP_METRICS)
     for name, dimensions, timestamp, value in points:
         dims = [{"Name": k, "Value": v} for k, v in dimensions.items()]
         backend.metric_data.append(
             MetricDatum("AWS/ECS", name, value, dims, _naive_utc(timestamp), "Percent")
         )
+
+
+def _prune(backend: Any, before: datetime) -> None:
+    """Forget AWS/ECS datapoints older than `before` (`lab serve` runs for hours at speed)."""
+    backend.metric_data = [
+        d for d in backend.metric_data if d.namespace != "AWS/ECS" or d.timestamp >= before
+    ]
 
 
 def _naive_utc(moment: datetime) -> datetime:
