@@ -30,7 +30,7 @@ SCENARIOS = [
     "agent-disconnected",
     "capacity-provider-no-scaling",
 ]
-HEALTHY = ["healthy-ec2"]
+HEALTHY = ["healthy-ec2", "healthy-ec2-bridge"]
 WARMUP_S = 200.0
 SETTLE_EC2_S = 480.0  # the slowest fix (an instance boots, tasks pass 3 health checks) needs ~170
 
@@ -110,5 +110,8 @@ def test_the_healthy_ec2_variant_places_every_task_and_settles(fixed, name):
     assert {t["launchType"] for t in tasks} == {"EC2"}
     assert all(t.get("containerInstanceArn") for t in tasks)
     assert aws.tasks("STOPPED") == []
+    bridge = [c for t in tasks for c in t["containers"] if "networkBindings" in c]
+    assert all(b["hostPort"] >= 32768 for c in bridge for b in c["networkBindings"])
+    assert len(bridge) in (0, len(tasks))
     for phrase in ("unable to", "unhealthy", "failed"):
         assert not any(phrase in m for m in aws.messages())

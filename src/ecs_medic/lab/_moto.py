@@ -188,7 +188,11 @@ def _patch_target_health() -> None:
 
 
 def _patch_list_tasks() -> None:
-    """Filter on serviceName and default to RUNNING, as AWS does (moto does neither)."""
+    """Filter on serviceName and default to RUNNING, as AWS does (moto does neither).
+
+    moto also matches the cluster as a substring of the task's cluster ARN, so cluster
+    `healthy-ec2` listed the tasks of `healthy-ec2-bridge`; only the exact cluster counts.
+    """
     original = EC2ContainerServiceBackend.list_tasks
 
     def list_tasks(  # noqa: PLR0917 - mirrors moto's signature
@@ -209,6 +213,9 @@ def _patch_list_tasks() -> None:
             None,
             desiredStatus or "RUNNING",
         )
+        if cluster_str:
+            name = cluster_str.rsplit("/", 1)[-1]
+            tasks = [t for t in tasks if t.cluster_arn.rsplit("/", 1)[-1] == name]
         if not service_name:
             return list(tasks)
         group = f"service:{service_name.rsplit('/', 1)[-1]}"

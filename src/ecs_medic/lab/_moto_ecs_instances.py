@@ -372,6 +372,21 @@ def task_needs(scope: Scope, task_definition_arn: str) -> tuple[int, int, frozen
     return cpu, memory, frozenset(ports)
 
 
+def port_mappings(scope: Scope, task_definition_arn: str) -> tuple[tuple[str, int, int], ...]:
+    """(container, containerPort, hostPort) of a bridge- or host-mode revision (0: dynamic)."""
+    definition = _ecs(scope).describe_task_definition(task_definition_arn)
+    if definition.network_mode not in ("bridge", "host", None):
+        return ()
+    host_mode = definition.network_mode == "host"
+    found = []
+    for container in definition.container_definitions:
+        for mapping in container.get("portMappings") or []:
+            port = _number(mapping.get("containerPort"))
+            host = _number(mapping.get("hostPort")) or (port if host_mode else 0)
+            found.append((str(container.get("name", "")), port, host))
+    return tuple(found)
+
+
 def _number(value: Any) -> int:
     return int(value) if value not in (None, "") else 0
 

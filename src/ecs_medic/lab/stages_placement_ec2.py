@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ class Need:
     ports: frozenset[int]
     zones: Mapping[str, str] | None  # awsvpc: zone -> a service subnet in it; None: bridge/host
     constraints: tuple[dict[str, str], ...]
+    mappings: tuple[tuple[str, int, int], ...] = ()  # bridge/host: container, port, host port
 
     @property
     def reservation(self) -> tuple[int, int, frozenset[int]]:
@@ -76,6 +78,15 @@ class Placement:
     instance: LiveInstance
     subnet: str | None
     reservation: tuple[int, int, frozenset[int]]
+    bindings: tuple[tuple[str, int, int], ...] = ()  # container, port, host port (bridge/host)
+
+    def network_bindings(self, container: str) -> list[dict[str, object]]:
+        """The container's networkBindings as describe_tasks shows them (bridge/host mode)."""
+        return [
+            {"bindIP": "0.0.0.0", "containerPort": port, "hostPort": host, "protocol": "tcp"}
+            for name, port, host in self.bindings
+            if name == container
+        ]
 
     @property
     def network(self) -> tuple[str, str, str]:
@@ -119,8 +130,15 @@ def place(
         instances.reserve(scope, live.cluster, choice.arn, need.reservation)
         load[choice.arn] = load.get(choice.arn, 0) + 1
         subnet = None if need.zones is None else need.zones[choice.zone]
-        placements.append(Placement(choice, subnet, need.reservation))
+        placements.append(Placement(choice, subnet, need.reservation, _bindings(need)))
     return placements, None
+
+
+def _bindings(need: Need) -> tuple[tuple[str, int, int], ...]:
+    """Host ports for the task: the static ones, a free ephemeral port for each dynamic one."""
+    return tuple(
+        (name, port, host or 32768 + secrets.randbelow(28232)) for name, port, host in need.mappings
+    )
 
 
 def _in_providers(scope: Scope, live: LiveService, found: list[LiveInstance]) -> list[LiveInstance]:
@@ -198,7 +216,8 @@ def _need(scope: Scope, live: LiveService, task_definition_arn: str) -> Need:
         for subnet in reversed(live.subnets):  # the first subnet of a zone wins
             zones[subnet_zone(scope, subnet)] = subnet
     constraints = instances.placement_constraints(scope, live.cluster, live.name)
-    return Need(cpu, memory, ports, zones, tuple(constraints))
+    mappings = instances.port_mappings(scope, task_definition_arn)
+    return Need(cpu, memory, ports, zones, tuple(constraints), mappings)
 
 
 # --- the cluster query language (memberOf) ------------------------------------------------

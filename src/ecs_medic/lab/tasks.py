@@ -233,9 +233,13 @@ class SimTask:
             "name": name,
             "image": image,
             "lastStatus": self._container_status(end),
-            "networkInterfaces": [{"attachmentId": self.id, "privateIpv4Address": ip}],
             "healthStatus": self._health(name),
         }
+        if self.placement is not None and self.placement.subnet is None:
+            if self.started_at is not None and end is None:  # bound while it runs
+                entry["networkBindings"] = self.placement.network_bindings(name)
+        else:
+            entry["networkInterfaces"] = [{"attachmentId": self.id, "privateIpv4Address": ip}]
         if self.digests.get(name):
             entry["imageDigest"] = self.digests[name]
         if self.started_at is not None:
