@@ -58,6 +58,12 @@ ContextOption = Annotated[
         "--context", help="auto: Planton when PLANTON_API_KEY is set; env ECS_MEDIC_CONTEXT."
     ),
 ]
+TransportOption = Annotated[
+    str | None,
+    typer.Option(
+        help="mcp (the AWS MCP servers; default) or direct (boto3); env ECS_MEDIC_TRANSPORT."
+    ),
+]
 
 
 def with_planton_flags(
@@ -121,12 +127,7 @@ def diagnose_command(
     ] = None,
     region: Annotated[str | None, typer.Option(help="AWS region (default: AWS_REGION).")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile (default: AWS_PROFILE).")] = None,
-    transport: Annotated[
-        str | None,
-        typer.Option(
-            help="mcp (the AWS MCP servers; default) or direct (boto3); env ECS_MEDIC_TRANSPORT."
-        ),
-    ] = None,
+    transport: TransportOption = None,
     planton_org: PlantonOrgOption = None,
     planton_env: PlantonEnvOption = None,
     context: ContextOption = None,
@@ -158,6 +159,10 @@ def fix_command(
     yes: Annotated[bool, typer.Option("--yes", help="Approve every planned action.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Stop after the plan.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for recovery.")] = 300.0,
+    transport: TransportOption = None,
+    planton_org: PlantonOrgOption = None,
+    planton_env: PlantonEnvOption = None,
+    context: ContextOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Diagnose, propose a fix with a diff, apply it after approval, verify, roll back if needed."""
@@ -166,7 +171,14 @@ def fix_command(
 
     def body() -> int:
         settings = load_settings().with_aws(region=region, profile=profile)
-        request = Request(service=service, cluster=cluster, region=settings.aws.region)
+        settings = with_transport(settings, transport)
+        settings = with_planton_flags(settings, planton_org, planton_env, context)
+        request = Request(
+            service=service,
+            cluster=cluster,
+            region=settings.aws.region,
+            environment=settings.planton.env,
+        )
         options = FixOptions(dry_run=dry_run, auto_approve=yes, timeout_s=timeout)
         return run_fix(settings, request, options, fmt.value)
 

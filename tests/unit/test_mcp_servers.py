@@ -65,6 +65,19 @@ def test_user_env_cannot_enable_writes(tmp_path):
     assert "true" == api.env["READ_OPERATIONS_ONLY"]
 
 
+def test_only_write_specs_enable_writes_and_they_keep_sensitive_data(tmp_path):
+    """The apply step's specs turn writes on (and keep env values for revisions); user env
+    cannot turn them off either."""
+    command = ServerCommand("x", env={"ALLOW_WRITE": "false", "ALLOW_SENSITIVE_DATA": "false"})
+    ecs = build_spec(ServerRole.ECS, command, AWS, tmp_path, write=True)
+    api = build_spec(ServerRole.AWS_API, command, AWS, tmp_path, write=True)
+    assert ("true", "true") == (ecs.env["ALLOW_WRITE"], ecs.env["ALLOW_SENSITIVE_DATA"])
+    assert ("false", "false") == (
+        api.env["READ_OPERATIONS_ONLY"],
+        api.env["REQUIRE_MUTATION_CONSENT"],
+    )
+
+
 def test_credentials_region_and_endpoint_reach_the_server_environment(tmp_path):
     """The servers get AWS settings only through their environment."""
     spec = build_spec(ServerRole.ECS, ServerCommand("x"), AWS, tmp_path)

@@ -27,17 +27,25 @@ _PREAMBLE = re.compile(
 _POLICY_DENIED = "denied by security policy"
 
 
-def ecs_response(result: CallToolResult, source: str) -> dict[str, Any]:
-    """The ECS API response inside an ecs_resource_management result."""
+def ecs_response(
+    result: CallToolResult, source: str, *, keep_environment: bool = False
+) -> dict[str, Any]:
+    """The ECS API response inside an ecs_resource_management result.
+
+    `keep_environment` is for the apply step only: a task definition revision is built from
+    the live one and must carry its environment values unchanged.
+    """
     data = _json_content(result, source)
     if not isinstance(data, dict):
         raise _error(source, "unexpected result shape from ecs_resource_management")
     if result.isError or (data.get("status") in {"failed", "error"} and "error" in data):
         raise _error(source, str(data.get("error", data)))
-    return _clean(data)
+    return _clean(data, keep_environment=keep_environment)
 
 
-def aws_response(result: CallToolResult, source: str) -> dict[str, Any]:
+def aws_response(
+    result: CallToolResult, source: str, *, keep_environment: bool = False
+) -> dict[str, Any]:
     """The API response inside the single item of a call_aws result."""
     data = _json_content(result, source)
     if isinstance(data, dict) and isinstance(data.get("result"), list):  # structured form
@@ -57,7 +65,7 @@ def aws_response(result: CallToolResult, source: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _error(source, "call_aws returned a non-object response")
     body.pop("pagination_token", None)  # the server already followed every page
-    return _clean(body)
+    return _clean(body, keep_environment=keep_environment)
 
 
 def _json_content(result: CallToolResult, source: str) -> Any:
@@ -91,10 +99,11 @@ def _message(message: str) -> str:
     return match.group("message") if match else message
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: dict[str, Any], *, keep_environment: bool = False) -> dict[str, Any]:
     """Drop transport metadata and environment variable values (names are kept)."""
     data.pop("ResponseMetadata", None)
-    _drop_environment_values(data)
+    if not keep_environment:
+        _drop_environment_values(data)
     return data
 
 

@@ -10,7 +10,8 @@ named by `ECS_MEDIC_MCP_CONFIG`:
 
 Whatever the config says, the read-only switches, the region, the endpoint and the
 credentials are set by ecs-medic last: evidence sessions can never write, and credentials
-reach a server only through its subprocess environment.
+reach a server only through its subprocess environment. Only the apply step's own sessions
+(`build_spec(..., write=True)`, see mcp_write) are started with writes enabled.
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ _FORCED: dict[ServerRole, dict[str, str]] = {
         "AWS_API_MCP_SUPPRESS_DEPRECATION_WARNING": "true",
     },
 }
+# The apply step's sessions: writes on. ALLOW_SENSITIVE_DATA stays on: with it off the ECS
+# server answers DescribeTaskDefinition with "[REDACTED]" env values, and a revision built
+# from that answer would deploy them.
+_WRITE: dict[ServerRole, dict[str, str]] = {
+    ServerRole.ECS: {**_FORCED[ServerRole.ECS], "ALLOW_WRITE": "true"},
+    ServerRole.AWS_API: {**_FORCED[ServerRole.AWS_API], "READ_OPERATIONS_ONLY": "false"},
+}
 _COMMON = {
     "FASTMCP_LOG_LEVEL": "ERROR",
     "AWS_MAX_ATTEMPTS": "3",  # like the direct transport: throttling is retried, then a gap
@@ -152,9 +160,15 @@ def default_command(role: ServerRole, root: Path) -> ServerCommand:
     return ServerCommand(str(python), (mcp_launcher.__file__,))
 
 
-def build_spec(role: ServerRole, command: ServerCommand, aws: AwsEnv, work_dir: Path) -> ServerSpec:
-    """The full spec: the user's env, then ecs-medic's fixed settings, then AWS's."""
-    env = {**command.env, **_COMMON, **_FORCED[role], **aws.variables()}
+def build_spec(
+    role: ServerRole, command: ServerCommand, aws: AwsEnv, work_dir: Path, *, write: bool = False
+) -> ServerSpec:
+    """The full spec: the user's env, then ecs-medic's fixed settings, then AWS's.
+
+    `write` starts the server with writes enabled (the apply step only); otherwise read-only.
+    """
+    forced = _WRITE[role] if write else _FORCED[role]
+    env = {**command.env, **_COMMON, **forced, **aws.variables()}
     if role is ServerRole.AWS_API:
         work_dir.mkdir(parents=True, exist_ok=True)
         env["AWS_API_MCP_WORKING_DIR"] = str(work_dir.resolve())

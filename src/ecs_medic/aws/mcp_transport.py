@@ -345,12 +345,14 @@ def open_mcp_gateway(settings: Settings, direct: Gateway, region: str) -> McpGat
     return gateway
 
 
-def spec_factory(settings: Settings, direct: Gateway, region: str) -> SpecFactory:
+def spec_factory(
+    settings: Settings, direct: Gateway, region: str, *, write: bool = False
+) -> SpecFactory:
     """How to start each server: the user's override or the pinned one, with credentials.
 
     The credentials are frozen from `direct`'s session at each server start (so a restart
     after expiry gets the refreshed ones) and handed to the servers in their subprocess
-    environment only.
+    environment only. `write` is for the apply step's own sessions.
     """
     try:
         overrides = load_config(settings.mcp.config_file)
@@ -362,7 +364,8 @@ def spec_factory(settings: Settings, direct: Gateway, region: str) -> SpecFactor
 
     def spec(role: ServerRole) -> ServerSpec:
         aws = _aws_env(settings, direct, region)
-        return build_spec(role, overrides.get(role) or default_command(role, root), aws, work_dir)
+        command = overrides.get(role) or default_command(role, root)
+        return build_spec(role, command, aws, work_dir, write=write)
 
     return spec
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ecs_medic.aws.gateway import Gateway
 from ecs_medic.aws.snapshot import Gap
 from ecs_medic.config import Settings
-from ecs_medic.context.credentials import open_gateway
+from ecs_medic.context.credentials import open_gateway, open_planton_gateway
+from ecs_medic.context.target import Target
+from ecs_medic.report.model import ContextInfo
 
 
 @dataclass
@@ -20,6 +24,7 @@ class AwsConnector:
     _region: str = field(default="", init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _installed: Gateway | None = field(default=None, init=False)  # on Planton's account
+    _writer: Gateway | None = field(default=None, init=False)  # open during apply/rollback
 
     def gateway(self) -> Gateway:
         """The run's gateway, opened on first use from the local AWS chain."""
@@ -37,6 +42,24 @@ class AwsConnector:
             self._installed = direct
             self._gateway = self._transport_over(direct)
 
+    def reconnect(self, info: ContextInfo | None, target: Target, run_id: str) -> None:
+        """On a resumed run, act on Planton's account again: assume its role anew.
+
+        A run resumed in another process has only the checkpoint (never credentials); a
+        Planton-context fix must not fall back to the local chain's account. No-op when this
+        process already holds a gateway.
+        """
+        if info is None or info.source != "planton" or self._gateway is not None:
+            return
+        direct, region, _ = open_planton_gateway(
+            self.settings,
+            account_id=target.account_id,
+            region=target.region,
+            role_arn=info.role_arn,
+            run_id=run_id,
+        )
+        self.install(direct, region)
+
     def _transport_over(self, direct: Gateway) -> Gateway:
         """The configured transport: the AWS MCP servers (direct as their fallback), or direct."""
         if self.settings.transport != "mcp":
@@ -51,10 +74,11 @@ class AwsConnector:
         return tuple(getattr(self._gateway, "gaps", ()))
 
     def close(self) -> None:
-        """Stop what the gateway started (the MCP server subprocesses); safe to repeat."""
-        close = getattr(self._gateway, "close", None)
-        if callable(close):
-            close()
+        """Stop what the gateways started (the MCP server subprocesses); safe to repeat."""
+        for gateway in (self._writer, self._gateway):
+            close = getattr(gateway, "close", None)
+            if callable(close):
+                close()
 
     @property
     def region(self) -> str:
@@ -62,9 +86,30 @@ class AwsConnector:
         self.gateway()
         return self._region
 
-    def write_gateway(self) -> Gateway:
-        """A separate gateway for the apply step only, opened after approval (boto3 for now)."""
-        if self._installed is not None:  # the account Planton names, through its role
+    @contextlib.contextmanager
+    def writes(self) -> Iterator[Gateway]:
+        """A write-enabled gateway for one apply or rollback step, closed when the step ends.
+
+        mcp: separate MCP server sessions started with writes enabled (the evidence sessions
+        stay read-only); direct: boto3. Same credentials as the reads (Planton's role, if any).
+        """
+        direct = self._write_direct()
+        if self.settings.transport != "mcp":
+            yield direct
+            return
+        from ecs_medic.aws.mcp_write import open_mcp_write_gateway  # noqa: PLC0415 - heavy
+
+        writer = open_mcp_write_gateway(self.settings, direct, self.region)
+        self._writer = writer
+        try:
+            yield writer
+        finally:
+            self._writer = None
+            writer.close()
+
+    def _write_direct(self) -> Gateway:
+        """boto3 on the run's account: Planton's role when installed, else the local chain."""
+        if self._installed is not None:
             return self._installed
         gateway, _ = open_gateway(self.settings)
         return gateway

@@ -9,6 +9,7 @@ docs/lab.md lists each gap patched here and why.
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -104,6 +105,7 @@ class LabServer:
         self.account = account
         self.faults: list[Fault] = []  # read by every request; see lab/faults.py
         self.requests: list[tuple[str, str]] = []  # (service, operation) of every request
+        self.clients: list[tuple[str, str, str]] = []  # (service, operation, client_tag(...))
         self._thread: threading.Thread | None = None
 
     def start(self, host: str, port: int) -> int:
@@ -112,7 +114,7 @@ class LabServer:
         self._server = make_server(
             host,
             port,
-            _serialized(app, self._lock, self._account, self.faults, self.requests),
+            _serialized(app, self._lock, self._account, self.faults, (self.requests, self.clients)),
             True,
             request_handler=_QuietHandler,
         )
@@ -136,7 +138,7 @@ def _serialized(
     lock: threading.RLock,
     account: str,
     faults: list[Fault],
-    requests: list[tuple[str, str]],
+    logs: tuple[list[tuple[str, str]], list[tuple[str, str, str]]],
 ) -> Callable[..., Iterable[bytes]]:
     """Wrap a WSGI app: one request at a time, in the lab's account, faults answered first.
 
@@ -147,7 +149,9 @@ def _serialized(
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = account
         operation = request_operation(environ)
+        requests, clients = logs
         requests.append(operation)
+        clients.append((*operation, client_tag(str(environ.get("HTTP_USER_AGENT", "")))))
         if faults and (fault := matching(faults, *operation)):
             return respond(fault, environ, account, start_response)
         with lock:
@@ -155,6 +159,16 @@ def _serialized(
             return stubbed if stubbed is not None else list(app(environ, start_response))
 
     return wsgi
+
+
+_MCP_AGENT = re.compile(r"md/awslabs#mcp#([\w.-]+?)#")
+
+
+def client_tag(user_agent: str) -> str:
+    """Which client sent a request: an awslabs MCP server's name, "planton-standin", or "sdk"."""
+    if match := _MCP_AGENT.search(user_agent):
+        return match[1]
+    return "planton-standin" if "planton-standin" in user_agent else "sdk"
 
 
 # --- patches --------------------------------------------------------------------------------

@@ -203,6 +203,14 @@ class Lab:
         """Every (service, operation) that changed something, in the order they arrived."""
         return [(svc, op) for svc, op in self._server.requests if is_mutating(op)]
 
+    def mutating_requests(self) -> list[tuple[str, str, str]]:
+        """Every (service, operation, client) that changed something, in arrival order.
+
+        The client is the awslabs MCP server that sent it ("ecs-mcp-server",
+        "aws-api-mcp-server"), "planton-standin", or "sdk" (boto3: the direct transport).
+        """
+        return [entry for entry in self._server.clients if is_mutating(entry[1])]
+
     def clear_faults(self) -> None:
         """Let every operation through again."""
         self._server.faults.clear()

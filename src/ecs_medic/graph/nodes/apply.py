@@ -19,10 +19,18 @@ def apply(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState
     change started, or else the clock before, marks where verification starts judging.
     """
     ctx = runtime.context
+    ctx.aws.reconnect(state.get("context_info"), state["target"], ctx.thread_id)
     audit = AuditLog(ctx.settings.state_dir / "audit.jsonl", ctx.thread_id)
-    applier = Applier(ctx.aws.write_gateway(), audit)
     reader = Collector(ctx.aws.gateway(), ctx.settings.collect)
     before = reader.service(state["target"])
+    with ctx.aws.writes() as gateway:
+        outcomes = _apply_approved(state, Applier(gateway, audit))
+    after = reader.service(state["target"])
+    return {"outcomes": outcomes, "applied_at": change_moment(before, after)}
+
+
+def _apply_approved(state: DiagnosisState, applier: Applier) -> list[ActionOutcome]:
+    """The approved actions in plan order, up to the first that fails."""
     approved = set(state["approval"].approved)
     outcomes: list[ActionOutcome] = []
     for action in state["plan"].actions:
@@ -32,5 +40,4 @@ def apply(state: DiagnosisState, runtime: Runtime[RunContext]) -> DiagnosisState
         outcomes.append(ActionOutcome(action.id, result.ok, result.error))
         if not result.ok:
             break
-    after = reader.service(state["target"])
-    return {"outcomes": outcomes, "applied_at": change_moment(before, after)}
+    return outcomes
