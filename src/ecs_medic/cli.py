@@ -159,6 +159,13 @@ def fix_command(
     yes: Annotated[bool, typer.Option("--yes", help="Approve every planned action.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Stop after the plan.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for recovery.")] = 300.0,
+    direct_on_planton: Annotated[
+        bool,
+        typer.Option(
+            "--direct-on-planton",
+            help="Change fields Planton's spec owns in AWS directly (drift) instead of in Planton.",
+        ),
+    ] = False,
     transport: TransportOption = None,
     planton_org: PlantonOrgOption = None,
     planton_env: PlantonEnvOption = None,
@@ -179,7 +186,12 @@ def fix_command(
             region=settings.aws.region,
             environment=settings.planton.env,
         )
-        options = FixOptions(dry_run=dry_run, auto_approve=yes, timeout_s=timeout)
+        options = FixOptions(
+            dry_run=dry_run,
+            auto_approve=yes,
+            timeout_s=timeout,
+            direct_on_planton=direct_on_planton,
+        )
         return run_fix(settings, request, options, fmt.value)
 
     raise typer.Exit(guarded(body))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cli_env import run_cli
@@ -40,9 +41,10 @@ def sessions(lab: Lab) -> list[str]:
     return [role.session_name for role in roles]
 
 
-def changes(lab: Lab) -> list[tuple[str, str]]:
-    """The mutating calls the lab received, less STS's (an AssumeRole changes nothing)."""
-    return [call for call in lab.mutating_calls() if call[0] != "sts"]
+def changes(lab: Lab) -> list[tuple[str, str, str]]:
+    """(service, operation, client) of the mutating calls the lab received, less STS's (an
+    AssumeRole changes nothing)."""
+    return [call for call in lab.mutating_requests() if call[0] != "sts"]
 
 
 def test_fix_takes_the_planton_flags_of_diagnose(tmp_path, lab, planton):
@@ -85,3 +87,60 @@ def test_resume_refuses_when_the_planton_role_cannot_be_assumed(tmp_path, lab, p
     assert "Could not assume the role Planton names" in resumed.stderr
     assert "Traceback" not in resumed.stderr
     assert before == changes(lab)
+
+
+def fix_json(args: list[str], env: dict[str, str]) -> tuple[int, dict[str, Any], str]:
+    """Run `ecs-medic fix web --yes ARGS -f json`; exit code, remediation object, stderr."""
+    result = run_cli(["fix", "web", "--yes", "--timeout", "60", *args, "-f", "json"], env)
+    report = json.loads(result.stdout) if result.stdout.strip() else {}
+    return result.returncode, report.get("remediation") or {}, result.stderr
+
+
+def test_fix_yes_heals_oom_through_a_planton_spec_change(tmp_path, lab, planton):
+    """The memory fix goes to Planton as a spec change; its stack job (the stand-in's) makes
+    the AWS change, and the service verifies healthy. ecs-medic itself changes nothing in AWS."""
+    env = planton_user_env(tmp_path, lab, planton)
+    before = len(changes(lab))
+    code, remediation, stderr = fix_json([], env)
+    assert (0, "verified") == (code, remediation.get("status")), stderr
+    assert ["planton:ApplyCloudResource"] == remediation["plan"]["actions"][0]["steps"]
+    assert [
+        ("ecs", "RegisterTaskDefinition", "planton-standin"),
+        ("ecs", "UpdateService", "planton-standin"),
+    ] == changes(lab)[before:]
+    (applied,) = planton.store.applied
+    assert (1024, "aws.openmcf.org/v1") == (
+        applied["spec"]["container"]["memory"],
+        applied["api_version"],
+    )
+    tools = [c.tool for c in planton.calls]
+    assert tools.index("apply_cloud_resource") < len(tools) - 1 - tools[::-1].index(
+        "get_latest_stack_job"
+    ), "the stack job is followed after the apply"
+
+
+def test_direct_change_on_a_planton_service_needs_the_flag(tmp_path, lab, planton):
+    """--direct-on-planton changes AWS directly (boto3 here), and the plan says it is drift."""
+    env = planton_user_env(tmp_path, lab, planton)
+    before = len(changes(lab))
+    code, remediation, stderr = fix_json(["--direct-on-planton"], env)
+    (action,) = remediation["plan"]["actions"]
+    assert (0, "verified") == (code, remediation["status"]), stderr
+    assert action["title"].startswith("[drift from Planton's spec]")
+    assert ["ecs:RegisterTaskDefinition", "ecs:UpdateService"] == action["steps"]
+    assert {"sdk"} == {client for _, _, client in changes(lab)[before:]}
+    assert [] == planton.store.applied
+
+
+def test_failed_stack_job_fails_the_action_and_the_spec_is_rolled_back(tmp_path, lab, planton):
+    """AWS refuses the stack job's change: the action fails with the job's error, and the
+    rollback applies the old spec through Planton again."""
+    env = planton_user_env(tmp_path, lab, planton)
+    lab.inject("ecs:RegisterTaskDefinition")
+    code, remediation, stderr = fix_json([], env)
+    (outcome,) = remediation["actions"]
+    assert (1, False) == (code, outcome["applied"]), stderr
+    assert "stack job" in outcome["error"]
+    assert "AccessDenied" in outcome["error"]
+    assert (True, "rolled-back") == (outcome["rolled_back"], remediation["status"])
+    assert [1024, 512] == [a["spec"]["container"]["memory"] for a in planton.store.applied]

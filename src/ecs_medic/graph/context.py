@@ -93,16 +93,21 @@ class AwsConnector:
         mcp: separate MCP server sessions started with writes enabled (the evidence sessions
         stay read-only); direct: boto3. Same credentials as the reads (Planton's role, if any).
         """
+        from ecs_medic.remedies.planton_apply import PlantonGateway, PlantonRouter  # noqa: PLC0415
+
+        def planton() -> Gateway:  # Planton-owned fields change through Planton (planton_plan)
+            return PlantonGateway(self.settings.planton)
+
         direct = self._write_direct()
         if self.settings.transport != "mcp":
-            yield direct
+            yield PlantonRouter(direct, planton)
             return
         from ecs_medic.aws.mcp_write import open_mcp_write_gateway  # noqa: PLC0415 - heavy
 
         writer = open_mcp_write_gateway(self.settings, direct, self.region)
         self._writer = writer
         try:
-            yield writer
+            yield PlantonRouter(writer, planton)
         finally:
             self._writer = None
             writer.close()

@@ -15,6 +15,7 @@ class FixOptions:
     dry_run: bool = False
     auto_approve: bool = False  # --yes
     timeout_s: float = 300.0
+    direct_on_planton: bool = False  # change Planton-owned fields in AWS directly (drift)
 
 
 @dataclass(frozen=True, slots=True)

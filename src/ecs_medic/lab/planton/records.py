@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,10 +150,12 @@ def connection_record(org: str, slug: str, account_id: str, region: str) -> Json
     }
 
 
-def stack_job(resource: JsonDict, job_id: str, result: str, errors: list[str]) -> JsonDict:
-    """A completed `update` stack job for the resource wrapper."""
+def stack_job(
+    resource: JsonDict, job_id: str, result: str, errors: list[str], status: str = "completed"
+) -> JsonDict:
+    """An `update` stack job for the resource wrapper (completed unless `status` says not)."""
     meta = resource["metadata"]
-    progress: JsonDict = {"result": result, "status": "completed"}
+    progress: JsonDict = {"result": result, "status": status}
     if errors:
         progress["errors"] = errors
     return {
@@ -161,7 +164,7 @@ def stack_job(resource: JsonDict, job_id: str, result: str, errors: list[str]) -
         "metadata": {"env": meta["env"], "id": job_id, "org": meta["org"]},
         "spec": {"cloud_resource": resource, "stack_job_operation": "update"},
         "status": {
-            "iac_operations": {"update": {"result": result, "status": "completed"}},
+            "iac_operations": {"update": {"result": result, "status": status}},
             "progress": progress,
         },
     }
@@ -179,6 +182,9 @@ class PlantonStore:
     clusters: dict[tuple[str, str], str] = field(default_factory=dict)  # (env, name) -> ARN
     applied: list[JsonDict] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # What a stack job does with an applied spec: deploy it, return the errors (none: ok).
+    # None: the job only records the spec (no AWS behind the stand-in).
+    deployer: Callable[[JsonDict], list[str]] | None = None
 
     @classmethod
     def from_seeds(cls, org: str, seeds: list[EcsServiceSeed]) -> PlantonStore:

@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config
 
 from ecs_medic.lab.lab import Lab
+from ecs_medic.lab.planton.deploy import LabDeployer
 from ecs_medic.lab.planton.records import EcsServiceSeed, PlantonStore
 from ecs_medic.lab.planton.server import PlantonServer
 
@@ -70,4 +71,5 @@ def serve_for_lab(
 ) -> PlantonServer:
     """A Planton stand-in whose AwsEcsServices are the lab's services."""
     store = PlantonStore.from_seeds(org, seeds_from_lab(lab))
+    store.deployer = LabDeployer(lab.endpoint_url, lab.region)
     return PlantonServer.start(store, api_key=api_key, port=port)

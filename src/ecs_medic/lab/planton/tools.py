@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -196,10 +197,16 @@ def get_connection(store: PlantonStore, args: dict[str, Any]) -> JsonDict:
 
 
 def apply_cloud_resource(store: PlantonStore, args: dict[str, Any]) -> JsonDict:
-    """Record an applied AwsEcsService spec and a succeeded stack job for it."""
+    """Record an applied AwsEcsService spec and start its stack job.
+
+    With a deployer (a lab behind the stand-in) the job runs in the background and deploys
+    the spec to AWS, failing with the AWS error when that fails; without one it succeeds at
+    once, recording the spec only.
+    """
     obj = args["cloud_object"]
     if obj.get("api_version") != OPENMCF_API or obj.get("kind") != KIND:
         raise ToolError(f"cloud_object validation failed: api_version must be {OPENMCF_API}")
+    _check_plain_strings(obj.get("spec") or {})
     meta = obj.get("metadata") or {}
     resource = store.find(str(meta.get("env", "")), str(meta.get("name", "")))
     if resource is None or meta.get("org") != store.org:
@@ -210,8 +217,29 @@ def apply_cloud_resource(store: PlantonStore, args: dict[str, Any]) -> JsonDict:
         current["spec"] = _spec_with_references(copy.deepcopy(obj.get("spec") or {}))
         job_id = short_id("sj", current["metadata"]["id"], str(len(store.applied) + 1))
         resource["status"]["stack_job_id"] = job_id
-        store.stack_jobs[current["metadata"]["id"]] = stack_job(resource, job_id, "succeeded", [])
-    return copy.deepcopy(resource)
+        if store.deployer is None:
+            store.stack_jobs[current["metadata"]["id"]] = stack_job(
+                resource, job_id, "succeeded", []
+            )
+        else:
+            _start_stack_job(store, resource, job_id)
+        return copy.deepcopy(resource)
+
+
+def _start_stack_job(store: PlantonStore, resource: JsonDict, job_id: str) -> None:
+    """A running job now; a thread deploys the spec and completes it (store.lock held)."""
+    resource_id = resource["metadata"]["id"]
+    store.stack_jobs[resource_id] = stack_job(resource, job_id, "tbd", [], status="running")
+    snapshot = copy.deepcopy(resource)
+    deployer = store.deployer
+
+    def run() -> None:
+        errors = deployer(snapshot) if deployer else []
+        result = "failed" if errors else "succeeded"
+        with store.lock:
+            store.stack_jobs[resource_id] = stack_job(snapshot, job_id, result, errors)
+
+    threading.Thread(target=run, name=f"stack-job-{job_id}", daemon=True).start()
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -252,14 +280,43 @@ def _resolved(store: PlantonStore, node: Any) -> Any:
     return {key: _resolved(store, item) for key, item in node.items()}
 
 
+# value-or-reference fields of the AwsEcsService spec: (parent path, key, is a list)
+_REFERENCE_FIELDS = (
+    ((), "cluster_arn", False), (("network",), "subnets", True),
+    (("network",), "security_groups", True), (("iam",), "task_execution_role_arn", False),
+    (("iam",), "task_role_arn", False), (("alb",), "arn", False),
+)  # fmt: skip
+
+
+def _reference_fields(spec: JsonDict) -> list[tuple[JsonDict, str, bool]]:
+    """(the object holding it, key, is a list) for every reference field the spec has."""
+    found = []
+    for parents, key, many in _REFERENCE_FIELDS:
+        node: Any = spec
+        for parent in parents:
+            node = node.get(parent) if isinstance(node, dict) else None
+        if isinstance(node, dict) and key in node:
+            found.append((node, key, many))
+    return found
+
+
+def _check_plain_strings(spec: JsonDict) -> None:
+    """The real server takes value-or-reference fields as plain strings only."""
+    for node, key, many in _reference_fields(spec):
+        values = node[key] if many and isinstance(node[key], list) else [node[key]]
+        if any(not isinstance(v, str) for v in values):
+            raise ToolError(
+                f"cloud_object validation failed: spec field {key} must be given as plain strings"
+            )
+
+
 def _spec_with_references(spec: JsonDict) -> JsonDict:
     """An applied spec (plain strings) stored the way Planton shows it (`{"value": ...}`)."""
-    for key in ("security_groups", "subnets"):
-        network = spec.get("network") or {}
-        if key in network:
-            network[key] = [{"value": v} if isinstance(v, str) else v for v in network[key]]
-    if isinstance(spec.get("cluster_arn"), str):
-        spec["cluster_arn"] = {"value": spec["cluster_arn"]}
+    for node, key, many in _reference_fields(spec):
+        if many:
+            node[key] = [{"value": v} for v in node[key]]
+        else:
+            node[key] = {"value": node[key]}
     return spec
 
 
