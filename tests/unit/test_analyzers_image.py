@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from builders import IMAGE, PULL_NOT_FOUND, pull_task, snapshot
 
@@ -26,10 +28,18 @@ def test_not_found_pull_error_alone_is_enough():
 def test_missing_image_in_ecr_alone_is_enough():
     """ECR's ImageNotFoundException makes the finding before any task fails."""
     [finding] = image_pull_not_found(snapshot(images=(MISSING,)))
-    assert ("ecr:DescribeImages", f"ImageNotFoundException: {IMAGE}") == (
+    assert ("ecr:BatchGetImage", f"ImageNotFoundException: {IMAGE}") == (
         finding.evidence[0].source,
         finding.evidence[0].detail,
     )
+
+
+@pytest.mark.parametrize("source", ["ecr:DescribeImages", "ecr:DescribeRepositories"])
+def test_missing_image_evidence_names_the_ecr_call_that_answered(source):
+    """The evidence quotes the operation recorded in ImageCheck.source, not a guess."""
+    gone = replace(MISSING, error_code="RepositoryNotFoundException", source=source)
+    [finding] = image_pull_not_found(snapshot(images=(gone,)))
+    assert (source, "ledger-api") == (finding.evidence[0].source, finding.evidence[0].resource)
 
 
 def test_pull_error_and_ecr_together_raise_confidence():

@@ -33,7 +33,7 @@ from ecs_medic.analyzers.network_capacity import (
     unsupported_az_subnet,
 )
 from ecs_medic.aws.snapshot import NetworkConfig
-from ecs_medic.aws.snapshot_network import NaclEntry, Route, RouteTable, VpcEndpoint
+from ecs_medic.aws.snapshot_network import IdleInterface, NaclEntry, Route, RouteTable, VpcEndpoint
 from ecs_medic.findings import Severity
 
 ECR_TIMEOUT = (
@@ -356,4 +356,28 @@ def test_endpoint_policy_refusal_is_endpoint_misconfig_not_a_role_denial():
     assert ["VPC_ENDPOINT_MISCONFIG"] == [f.code for f in findings]
     assert findings[0].remediation.startswith(
         "Edit the policy of vpce-ssm to allow ssm:GetParameters"
+    )
+
+
+def test_leaked_interfaces_in_full_subnets_are_named():
+    """Catalogue Detect: ENIs in status available in the task subnets are quoted and named."""
+    view = network_view()
+    full = tuple(replace(s, available_ips=0) if s.id in SUBNETS else s for s in view.subnets)
+    idle = tuple(
+        IdleInterface(f"eni-0idle{n:04d}", SUBNETS[n % 2], "batch-export worker") for n in range(7)
+    )
+    elsewhere = (IdleInterface("eni-0other", "subnet-0elsewhere"),)
+    snap = failing(snapshot(network=replace(view, subnets=full, idle_interfaces=idle + elsewhere)))
+    [finding] = subnet_ip_exhausted(snap)
+    quoted = [e for e in finding.evidence if e.source == "ec2:DescribeNetworkInterfaces"]
+    assert [SUBNETS[1], SUBNETS[0]] == [e.resource for e in quoted]
+    assert (
+        "4 network interfaces in status available: eni-0idle0000, eni-0idle0002, "
+        "eni-0idle0004, eni-0idle0006 (descriptions: batch-export worker)"
+    ) == quoted[1].detail
+    assert finding.summary.endswith("; 7 network interfaces in status available hold addresses")
+    assert "eni-0other" not in finding.remediation
+    assert (
+        "(eni-0idle0001, eni-0idle0003, eni-0idle0005, eni-0idle0000, eni-0idle0002 and 2 more)"
+        in (finding.remediation)
     )

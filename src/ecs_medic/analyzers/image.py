@@ -110,14 +110,9 @@ def _is_missing(image: ImageCheck) -> bool:
 
 
 def _image_evidence(image: ImageCheck) -> Evidence:
-    """Quote the ECR answer for a missing image."""
-    source = (
-        "ecr:DescribeRepositories"
-        if contains_any(image.error_code, ["RepositoryNotFound"])
-        else "ecr:DescribeImages"
-    )
+    """Quote ECR's answer for a missing image, under the operation that gave it."""
     error = image.error_code or "not found"
-    return Evidence(source, image.repository, f"{error}: {image.image}")
+    return Evidence(image.source, image.repository, f"{error}: {image.image}")
 
 
 def _summary(snapshot: ServiceSnapshot, pulls: int, missing: list[ImageCheck]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecs_medic.aws.snapshot import ServiceSnapshot
+from ecs_medic.aws.snapshot_network import IdleInterface
 from ecs_medic.findings import Evidence, Finding, make_finding
 
 from .signals import (
@@ -33,6 +34,7 @@ def subnet_ip_exhausted(snapshot: ServiceSnapshot) -> list[Finding]:
     full = [s for s in subnets if s.available_ips is not None and s.available_ips <= 0]
     if not signal and not (subnets and len(full) == len(subnets)):
         return []
+    idle = _idle_interfaces(snapshot, [s.id for s in subnets])
     facts = [
         Evidence(
             "ec2:DescribeSubnets",
@@ -41,6 +43,8 @@ def subnet_ip_exhausted(snapshot: ServiceSnapshot) -> list[Finding]:
         )
         for s in subnets
     ]
+    facts += [_idle_evidence(subnet, enis) for subnet, enis in idle.items()]
+    leaked = [e.id for enis in idle.values() for e in enis]
     return [
         make_finding(
             "SUBNET_IP_EXHAUSTED",
@@ -51,18 +55,55 @@ def subnet_ip_exhausted(snapshot: ServiceSnapshot) -> list[Finding]:
                     if signal.tasks
                     else ""
                 )
+                + (
+                    f"; {plural(len(leaked), 'network interface')} in status available "
+                    "hold addresses"
+                    if leaked
+                    else ""
+                )
             ),
             evidence=[*signal.evidence(snapshot), *facts],
             remediation=(
                 f"Add larger or additional subnets to the service's awsvpcConfiguration (now "
                 f"{', '.join(s.id for s in subnets) or 'unknown'}) and delete leaked 'available' "
-                "network interfaces in them."
+                "network interfaces in them"
+                + (f" ({_listed(leaked)}) once their owner no longer needs them" if leaked else "")
+                + "."
             ),
             severity=config_severity(snapshot, bool(signal)),
             confidence=0.9 if signal and full else 0.75,
             affected_tasks=len(signal.tasks),
         )
     ]
+
+
+def _idle_interfaces(
+    snapshot: ServiceSnapshot, subnet_ids: list[str]
+) -> dict[str, list[IdleInterface]]:
+    """ENIs in status available, attached to nothing, per task subnet (leaked ones hold IPs)."""
+    found = {
+        subnet: [e for e in snapshot.network.idle_interfaces if e.subnet_id == subnet]
+        for subnet in subnet_ids
+    }
+    return {subnet: enis for subnet, enis in found.items() if enis}
+
+
+def _idle_evidence(subnet_id: str, enis: list[IdleInterface]) -> Evidence:
+    """Quote DescribeNetworkInterfaces(status=available) for one subnet."""
+    owners = sorted({e.description for e in enis if e.description})
+    described = f" (descriptions: {_listed(owners)})" if owners else ""
+    return Evidence(
+        "ec2:DescribeNetworkInterfaces",
+        subnet_id,
+        f"{plural(len(enis), 'network interface')} in status available: "
+        f"{_listed([e.id for e in enis])}{described}",
+    )
+
+
+def _listed(items: list[str], limit: int = 5) -> str:
+    """'a, b, c' with at most `limit` items and how many more."""
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def eni_limit(snapshot: ServiceSnapshot) -> list[Finding]:
