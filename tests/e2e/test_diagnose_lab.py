@@ -32,12 +32,13 @@ def each_lab(tmp_path_factory):
 
 # Known misses, tracked in bench/results/accuracy.md and the diagnosis issue. Strict: the
 # day one of them passes, this list must shrink.
-KNOWN_MISSES = {
-    "bad-release-rolled-back": "the crash outranks the breaker; expected code under review",
-    "deployment-stuck": "the crash outranks the stuck rollout; expected code under review",
-    "tg-not-attached": "Target.NotInUse is not yet read as TG_MISSING_OR_UNATTACHED",
-    "stale-image-not-redeployed": "the digest drift is found but ranked low",
-    "sigterm-not-handled": "the 137-on-deploy finding is found but ranked low",
+KNOWN_MISSES: dict[str, str] = {}
+
+# Scenarios whose deployment symptom must be reported and linked to the crash that caused
+# it (catalogue section 6: the breaker and a stuck rollout are symptoms, never the root).
+LINKED_SYMPTOMS = {
+    "bad-release-rolled-back": "CIRCUIT_BREAKER_ROLLBACK",
+    "deployment-stuck": "DEPLOYMENT_STUCK",
 }
 
 
@@ -70,6 +71,18 @@ def test_each_scenario_gets_its_own_root_cause(each_lab, scenario):
         assert report["status"] == "healthy"
     else:
         assert report["findings"][0]["evidence"], "a root cause comes with evidence"
+
+
+@pytest.mark.parametrize("scenario", sorted(LINKED_SYMPTOMS))
+def test_deployment_symptom_is_reported_and_linked_to_its_root(each_lab, scenario):
+    """The breaker or the stuck rollout is in the report, caused_by the scenario's root cause."""
+    lab, env = each_lab(scenario)
+    _, _, service = lab.targets[0]
+    result = run_cli(["diagnose", service, "--format", "json", "--transport", "direct"], env)
+    report = json.loads(result.stdout)
+    linked = {f["code"]: f.get("caused_by") for f in report["findings"]}
+    root = SCENARIOS[scenario].expected
+    assert (root, root) == (report["root_cause"], linked.get(LINKED_SYMPTOMS[scenario]))
 
 
 def test_text_report_shows_root_cause_and_evidence(each_lab):

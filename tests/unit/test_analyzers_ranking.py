@@ -96,14 +96,12 @@ def test_a_cause_of_others_beats_a_plain_finding_of_equal_severity():
     """At equal severity the finding that explains a symptom comes first."""
     ranked = rank(
         [
-            finding("STALE_IMAGE_NOT_REDEPLOYED", confidence=0.99),
+            finding("DESIRED_COUNT_ZERO", confidence=0.99),
             finding("OOM_KILLED", confidence=0.8),
             finding("DEPLOYMENT_STUCK"),
         ]
     )
-    assert ["OOM_KILLED", "STALE_IMAGE_NOT_REDEPLOYED", "DEPLOYMENT_STUCK"] == [
-        f.code for f in ranked
-    ]
+    assert ["OOM_KILLED", "DESIRED_COUNT_ZERO", "DEPLOYMENT_STUCK"] == [f.code for f in ranked]
 
 
 def test_confidence_then_affected_tasks_break_ties():
@@ -148,3 +146,25 @@ def test_breaker_links_to_the_root_of_a_chain():
         ("ESSENTIAL_CONTAINER_EXIT", "TASK_ROLE_PERMISSION_DENIED"),
         ("CIRCUIT_BREAKER_ROLLBACK", "TASK_ROLE_PERMISSION_DENIED"),
     ] == [(f.code, f.caused_by) for f in ranked]
+
+
+def test_a_failed_rollout_explains_stale_tasks_and_both_point_at_its_root():
+    """Stale digest <- rolled-back deployment <- crash: the crash ranks first, the rest link."""
+    ranked = rank(
+        [
+            finding("STALE_IMAGE_NOT_REDEPLOYED", Severity.MEDIUM, 0.99),
+            finding("CIRCUIT_BREAKER_ROLLBACK", Severity.MEDIUM, 0.8),
+            finding("RUNTIME_CRASH_SIGNAL", Severity.MEDIUM, 0.9),
+        ]
+    )
+    assert [
+        ("RUNTIME_CRASH_SIGNAL", None),
+        ("STALE_IMAGE_NOT_REDEPLOYED", "RUNTIME_CRASH_SIGNAL"),
+        ("CIRCUIT_BREAKER_ROLLBACK", "RUNTIME_CRASH_SIGNAL"),
+    ] == [(f.code, f.caused_by) for f in ranked]
+
+
+def test_stale_tasks_alone_are_the_root_cause():
+    """With no failed rollout, the stale digest is the finding to act on."""
+    [only] = rank([finding("STALE_IMAGE_NOT_REDEPLOYED", Severity.MEDIUM)])
+    assert ("STALE_IMAGE_NOT_REDEPLOYED", None) == (only.code, only.caused_by)

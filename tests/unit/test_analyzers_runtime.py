@@ -1,4 +1,4 @@
-"""OOM_KILLED and ESSENTIAL_CONTAINER_EXIT."""
+"""OOM_KILLED, ESSENTIAL_CONTAINER_EXIT and SIGTERM_NOT_HANDLED."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from builders import (
     task_definition,
 )
 
-from ecs_medic.analyzers.runtime import essential_container_exit, oom_killed
-from ecs_medic.aws.snapshot import CapacityView
+from ecs_medic.analyzers.runtime import essential_container_exit, oom_killed, sigterm_not_handled
+from ecs_medic.aws.snapshot import CapacityView, Task
 from ecs_medic.aws.snapshot_capacity import MetricSummary
 from ecs_medic.findings import Severity
 
@@ -142,3 +142,28 @@ def test_oom_quotes_memory_utilization_when_collected():
     snap = snapshot(stopped_tasks=(oom_task(1),), capacity=CapacityView(metrics=(metric,)))
     details = [e.detail for e in oom_killed(snap)[0].evidence]
     assert "AWS/ECS MemoryUtilization maximum 100%, average 81%" in details
+
+
+def deploy_stop(n: int, app_exit: int) -> Task:
+    """An EC2 task the scheduler stopped for a deployment; the app exited with `app_exit`."""
+    return task(
+        n,
+        launch_type="EC2",
+        stop_code="ServiceSchedulerInitiated",
+        stopped_reason="Scaling activity initiated by (deployment ecs-svc/4417)",
+        containers=(container("envoy", 143), container("app", app_exit)),
+    )
+
+
+def test_sigkilled_deploy_stops_are_medium_with_every_task_running():
+    """Exit 137 on a deployment's stop: not an expected stop (143 is), medium at full capacity."""
+    snap = snapshot(stopped_tasks=(deploy_stop(1, 137), deploy_stop(2, 137)))
+    [finding] = sigterm_not_handled(snap)
+    assert (Severity.MEDIUM, 2) == (finding.severity, finding.affected_tasks)
+    assert "app stopTimeout default 30 s" in finding.summary
+
+
+def test_graceful_exits_on_deploy_stops_are_not_sigterm_findings():
+    """143 (SIGTERM handled) and 0 are the healthy ends of a deployment's stop."""
+    snap = snapshot(stopped_tasks=(deploy_stop(1, 143), deploy_stop(2, 0)))
+    assert [] == sigterm_not_handled(snap)

@@ -35,7 +35,7 @@ from ecs_medic.analyzers.lb_wiring import (
     tg_target_type_mismatch,
 )
 from ecs_medic.analyzers.targets import target_reachability
-from ecs_medic.aws.snapshot import Gap, HealthCheck
+from ecs_medic.aws.snapshot import Gap, HealthCheck, ServiceEvent, Task
 from ecs_medic.findings import Severity
 
 TIMED_OUT = (
@@ -259,3 +259,84 @@ def test_cidr_rule_covering_the_vpc_admits_the_load_balancer():
         for f in target_reachability(timing_out(network=network_view(security_groups=groups)))
     ]
     assert "SG_BLOCKS_ALB" not in codes
+
+
+# --- a target group no load balancer uses: Target.NotInUse, not a reachability fault ------
+
+NOT_ATTACHED = "Target group is not configured to receive traffic from the load balancer"
+ZONE_OFF = "Target is in an Availability Zone that is not enabled for the load balancer"
+
+
+def unused_event(t: Task, description: str) -> ServiceEvent:
+    """ECS's unhealthy-target event for task t, quoting ELB's description of NotInUse."""
+    return event(
+        f"(service ledger-api) (task {t.id}) (port 9000) is unhealthy in (target-group "
+        f"{TG_ARN}) due to (reason {description}).",
+    )
+
+
+def listener_deleted(**kwargs: object) -> object:
+    """The ALB's listener is gone: LoadBalancerArns is empty, replacement targets still initial.
+
+    Tasks live for about a minute with grace 0, as in a too-short grace period, and the
+    circuit breaker failed the rollout.
+    """
+    stopped = tuple(
+        replace(elb_task(n), started_at=NOW - timedelta(minutes=n, seconds=47)) for n in (1, 2, 3)
+    )
+    fields: dict[str, object] = {
+        "target_groups": (target_group(load_balancer_arns=()),),
+        "target_health": tuple(
+            target(f"10.20.1.{n}", "initial", "Elb.InitialHealthChecking") for n in (21, 22)
+        ),
+        "stopped_tasks": stopped,
+        "service": service(
+            running=0,
+            deployments=(failed_deployment(),),
+            events=tuple(unused_event(t, NOT_ATTACHED) for t in stopped),
+        ),
+    }
+    fields.update(kwargs)
+    return snapshot(**fields)
+
+
+def test_listener_gone_is_the_root_not_grace_or_the_health_check():
+    """NotInUse events and an empty LoadBalancerArns: the wiring, not the app's boot or path."""
+    findings = analyze(listener_deleted()).findings
+    assert [
+        ("TG_MISSING_OR_UNATTACHED", None),
+        ("CIRCUIT_BREAKER_ROLLBACK", "TG_MISSING_OR_UNATTACHED"),
+    ] == [(f.code, f.caused_by) for f in findings]
+    assert (
+        "The service's target group is not attached to any load balancer; 3 tasks stopped by "
+        "ELB health"
+    ) == findings[0].summary
+
+
+def test_empty_load_balancer_arns_counts_while_no_target_is_healthy():
+    """Without any event, the group's empty LoadBalancerArns with failing tasks is enough."""
+    snap = listener_deleted(service=service(running=1))
+    [finding] = tg_missing_or_unattached(snap)
+    assert (Severity.HIGH, 0.8) == (finding.severity, finding.confidence)
+    assert (
+        f"{TG_ARN}",
+        "ledger-tg: LoadBalancerArns [], no listener forwards to it",
+    ) == (finding.evidence[-1].resource, finding.evidence[-1].detail)
+
+
+def test_unattached_group_of_a_running_service_is_a_latent_note():
+    """Every task runs and nothing failed yet: low severity, not a false alarm."""
+    snap = listener_deleted(stopped_tasks=(), service=service())
+    [finding] = tg_missing_or_unattached(snap)
+    assert Severity.LOW == finding.severity
+
+
+def test_zone_not_enabled_is_not_an_unattached_group():
+    """NotInUse for an AZ the ALB does not serve leaves the attached group alone."""
+    stopped = (elb_task(1),)
+    snap = snapshot(
+        stopped_tasks=stopped,
+        service=service(running=2, events=(unused_event(stopped[0], ZONE_OFF),)),
+    )
+    assert [] == tg_missing_or_unattached(snap)
+    assert [] == target_reachability(snap)

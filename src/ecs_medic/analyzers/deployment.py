@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from ecs_medic.aws.snapshot import Deployment, ServiceLoadBalancer, ServiceSnapshot, TaskDefinition
+from ecs_medic.aws.snapshot import (
+    Deployment,
+    ServiceEvent,
+    ServiceLoadBalancer,
+    ServiceSnapshot,
+    Task,
+    TaskDefinition,
+)
 from ecs_medic.findings import Evidence, Finding, Severity, make_finding
 
 from .signals import (
@@ -13,6 +20,7 @@ from .signals import (
     contains_any,
     event_evidence,
     find_signal,
+    is_expected_stop,
     recent_events,
     signal_finding,
 )
@@ -23,10 +31,17 @@ STUCK_EVENTS = ("is unable to consistently start tasks successfully",)
 
 
 def circuit_breaker_rollback(snapshot: ServiceSnapshot) -> list[Finding]:
-    """CIRCUIT_BREAKER_ROLLBACK: the circuit breaker marked a deployment FAILED."""
+    """CIRCUIT_BREAKER_ROLLBACK: the circuit breaker marked a deployment FAILED.
+
+    After a rollback the service settles on the previous revision and the breaker's events
+    fall behind the new steady state; they still explain the release that did not ship as
+    long as the service runs an older revision than the tasks that failed.
+    """
     failed = [d for d in snapshot.service.deployments if _breaker_failed(d)]
-    pool = snapshot.service.events if failed else recent_events(snapshot)
-    events = [e for e in pool if contains_any(e.message, BREAKER_EVENTS)]
+    events = _breaker_events(snapshot.service.events if failed else recent_events(snapshot))
+    release = None if failed or events else _rolled_back_release(snapshot)
+    if release:
+        events = _breaker_events(snapshot.service.events)
     if not failed and not events:
         return []
     service = snapshot.service
@@ -34,7 +49,7 @@ def circuit_breaker_rollback(snapshot: ServiceSnapshot) -> list[Finding]:
     return [
         make_finding(
             "CIRCUIT_BREAKER_ROLLBACK",
-            summary=_breaker_summary(failed, [e.message for e in events]),
+            summary=_breaker_summary(failed, [e.message for e in events], release, snapshot),
             evidence=[
                 *(_deployment_evidence(snapshot, d) for d in failed),
                 *(event_evidence(e, snapshot) for e in events[:3]),
@@ -49,6 +64,40 @@ def circuit_breaker_rollback(snapshot: ServiceSnapshot) -> list[Finding]:
             affected_tasks=sum(d.failed_tasks for d in failed),
         )
     ]
+
+
+def _breaker_events(pool: tuple[ServiceEvent, ...]) -> list[ServiceEvent]:
+    """The deployment-failed and rolling-back events in `pool`, newest first."""
+    return [e for e in pool if contains_any(e.message, BREAKER_EVENTS)]
+
+
+def _rolled_back_release(snapshot: ServiceSnapshot) -> str | None:
+    """'family:revision' of failed tasks newer than the revision the service runs now.
+
+    Their revision is the release the breaker rolled back; a later deployment of a newer
+    revision supersedes it, and then the old breaker events are history.
+    """
+    current = _family_revision(snapshot.service.task_definition_arn)
+    if current is None:
+        return None
+    newer = [
+        found
+        for t in snapshot.stopped_tasks
+        if not is_expected_stop(t)
+        and (found := _family_revision(t.task_definition_arn))
+        and found[0] == current[0]
+        and found[1] > current[1]
+    ]
+    if not newer:
+        return None
+    family, revision = max(newer, key=lambda fr: fr[1])
+    return f"{family}:{revision}"
+
+
+def _family_revision(arn: str) -> tuple[str, int] | None:
+    """(family, revision) of a task-definition ARN, or None when it has no revision."""
+    family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+    return (family, int(revision)) if family and revision.isdigit() else None
 
 
 def _breaker_counts(snapshot: ServiceSnapshot) -> list[Evidence]:
@@ -136,7 +185,9 @@ def _deployment_evidence(snapshot: ServiceSnapshot, deployment: Deployment) -> E
     return Evidence(DESCRIBE_SERVICES, snapshot.service.arn, detail)
 
 
-def _breaker_summary(failed: list[Deployment], messages: list[str]) -> str:
+def _breaker_summary(
+    failed: list[Deployment], messages: list[str], release: str | None, snapshot: ServiceSnapshot
+) -> str:
     """Say which deployment failed, after how many failed tasks, and whether ECS rolls back."""
     if failed:
         d = failed[0]
@@ -146,6 +197,9 @@ def _breaker_summary(failed: list[Deployment], messages: list[str]) -> str:
         )
     else:
         lead = "Service events report a failed deployment"
+    if release:
+        running = snapshot.service.task_definition_arn.rsplit("/", 1)[-1]
+        return f"{lead} of {release}; ECS rolled the service back to {running}, which it runs now"
     rolling = any(contains_any(m, ["rolling back"]) for m in messages)
     return lead + ("; ECS is rolling back to the previous deployment" if rolling else "")
 
@@ -282,41 +336,54 @@ def desired_count_zero(snapshot: ServiceSnapshot) -> list[Finding]:
 
 
 def stale_image_not_redeployed(snapshot: ServiceSnapshot) -> list[Finding]:
-    """STALE_IMAGE_NOT_REDEPLOYED: running tasks use an older digest than the tag now names."""
-    latest = {i.image: i.digest for i in snapshot.images if i.exists and i.digest}
+    """STALE_IMAGE_NOT_REDEPLOYED: the settled tasks use an older digest than the tag now names.
+
+    Medium: the service runs code other than what its task definition's tag points at, seen
+    in live tasks, not guessed from configuration. Only the PRIMARY deployment's tasks count;
+    tasks of a deployment still being replaced are expected to run the old digest.
+    """
+    latest = {i.image: i for i in snapshot.images if i.exists and i.digest}
     stale = [
         (t, c)
-        for t in snapshot.running_tasks
+        for t in _primary_tasks(snapshot)
         for c in t.containers
-        if c.image in latest and c.image_digest and c.image_digest != latest[c.image]
+        if c.image in latest and c.image_digest and c.image_digest != latest[c.image].digest
     ]
     if not stale:
         return []
     images = sorted({c.image or "" for _, c in stale})
     return [
-        signal_finding(
-            snapshot,
+        make_finding(
             "STALE_IMAGE_NOT_REDEPLOYED",
-            Signal(),
             summary=(
                 f"{len({t.arn for t, _ in stale})} running tasks use an older digest of "
                 f"{', '.join(images)} than ECR's current one"
             ),
-            facts=[
+            evidence=[
                 *(
                     Evidence("ecs:DescribeTasks", t.arn, f"{c.name} runs {c.image_digest}")
                     for t, c in stale[:3]
                 ),
-                *(Evidence("ecr:DescribeImages", i, f"{i} is now {latest[i]}") for i in images),
+                *(Evidence(latest[i].source, i, f"{i} is now {latest[i].digest}") for i in images),
             ],
             remediation=(
                 "Force a new deployment of the service (update-service --force-new-deployment) "
                 "and prefer immutable tags or digests."
             ),
-            severity=Severity.LOW,
+            severity=Severity.MEDIUM,
             confidence=0.9,
+            affected_tasks=len({t.arn for t, _ in stale}),
         )
     ]
+
+
+def _primary_tasks(snapshot: ServiceSnapshot) -> list[Task]:
+    """Running tasks the PRIMARY deployment started; all of them when startedBy is unknown."""
+    primary = snapshot.service.primary_deployment
+    running = list(snapshot.running_tasks)
+    if primary is None or not any(t.started_by for t in running):
+        return running
+    return [t for t in running if t.started_by == primary.id]
 
 
 def lb_config_change_rejected(snapshot: ServiceSnapshot) -> list[Finding]:

@@ -14,7 +14,15 @@ from .signals import (
     impact_severity,
     plural,
 )
-from .targets import ELB_STOP, TARGET_GROUPS, group_of, target_evidence
+from .targets import (
+    ELB_STOP,
+    NOT_ATTACHED_WORDS,
+    NOT_IN_USE,
+    TARGET_GROUPS,
+    group_of,
+    not_in_use_tasks,
+    target_evidence,
+)
 
 TARGET_TYPE = (
     "has target type instance, which is incompatible",
@@ -24,8 +32,8 @@ UNATTACHED = (
     "does not have an associated load balancer",
     "target group is not found",
     "targetgroupnotfound",
+    *NOT_ATTACHED_WORDS,
 )
-NOT_IN_USE = ("Target.NotInUse",)
 CONTAINER_HC = ("failed container health checks",)
 
 
@@ -75,29 +83,34 @@ def _type_clash(group: TargetGroup, mode: str) -> bool:
 
 
 def tg_missing_or_unattached(snapshot: ServiceSnapshot) -> list[Finding]:
-    """TG_MISSING_OR_UNATTACHED: the service's target group is gone or behind no listener."""
+    """TG_MISSING_OR_UNATTACHED: the service's target group is gone or behind no listener.
+
+    An empty LoadBalancerArns with no listener forwarding to the group is the catalogue's
+    Detect line; it counts while no target of the group is healthy (a healthy target proves
+    some load balancer checks it, whatever the collected fields say).
+    """
     signal = find_signal(snapshot, UNATTACHED)
     not_in_use = [t for t in snapshot.target_health if contains_any(t.reason, NOT_IN_USE)]
     missing = _missing_groups(snapshot)
-    forwarded = {
-        arn for listener in snapshot.network.listeners for arn in listener.target_group_arns
-    }
-    unattached = [
-        g
-        for lb in snapshot.service.load_balancers
-        if (g := group_of(snapshot, lb)) and not g.load_balancer_arns and g.arn not in forwarded
-    ]
-    if not (signal or missing or (unattached and not_in_use)):
+    unattached = [g for g in _unattached_groups(snapshot) if not _any_healthy(snapshot, g)]
+    if not (signal or missing or unattached):
         return []
+    stopped = not_in_use_tasks(snapshot) | {
+        h.task.id for h in find_signal(snapshot, ELB_STOP).tasks
+    }
     facts = [Evidence(TARGET_GROUPS, arn, "TargetGroupNotFound") for arn in missing]
-    facts += [Evidence(TARGET_GROUPS, g.arn, f"{g.name}: LoadBalancerArns []") for g in unattached]
+    facts += [
+        Evidence(TARGET_GROUPS, g.arn, f"{g.name}: LoadBalancerArns [], no listener forwards to it")
+        for g in unattached
+    ]
     return [
         make_finding(
             "TG_MISSING_OR_UNATTACHED",
             summary=(
                 "The service's target group "
                 + ("does not exist" if missing else "is not attached to any load balancer")
-                + f"; {len(not_in_use)} targets are NotInUse"
+                + (f"; {plural(len(not_in_use), 'target')} NotInUse" if not_in_use else "")
+                + (f"; {plural(len(stopped), 'task')} stopped by ELB health" if stopped else "")
             ),
             evidence=[
                 *signal.evidence(snapshot),
@@ -113,11 +126,32 @@ def tg_missing_or_unattached(snapshot: ServiceSnapshot) -> list[Finding]:
                 "deleting "
                 "and recreating the service), and never delete a target group before its service."
             ),
-            severity=Severity.HIGH if not_in_use or signal else config_severity(snapshot, False),
-            confidence=0.9,
-            affected_tasks=len(not_in_use),
+            severity=Severity.HIGH
+            if not_in_use or signal
+            else config_severity(snapshot, bool(stopped)),
+            confidence=0.9 if (signal or not_in_use or missing) else 0.8,
+            affected_tasks=len(stopped) or len(not_in_use),
         )
     ]
+
+
+def _unattached_groups(snapshot: ServiceSnapshot) -> list[TargetGroup]:
+    """The service's target groups that no load balancer uses and no listener forwards to."""
+    forwarded = {
+        arn for listener in snapshot.network.listeners for arn in listener.target_group_arns
+    }
+    return [
+        g
+        for lb in snapshot.service.load_balancers
+        if (g := group_of(snapshot, lb)) and not g.load_balancer_arns and g.arn not in forwarded
+    ]
+
+
+def _any_healthy(snapshot: ServiceSnapshot, group: TargetGroup) -> bool:
+    """Tell whether a target of the group is healthy."""
+    return any(
+        t.state == "healthy" for t in snapshot.target_health if t.target_group_arn == group.arn
+    )
 
 
 def _missing_groups(snapshot: ServiceSnapshot) -> list[str]:

@@ -17,14 +17,22 @@ from .signals import (
     recent_events,
     worst,
 )
+from .targets import NOT_IN_USE, NOT_IN_USE_WORDS
 
 MAX_EVIDENCE = 5
 CODE_MISMATCH = ("ResponseCodeMismatch",)
 CODES_FAILED = ("health checks failed with these codes",)
 UNHEALTHY_EVENT = ("is unhealthy in (target-group",)
 ELB_STOP = ("failed ELB health checks",)
-# Timeouts and refused connections point at SG_BLOCKS_ALB or PORT_MISMATCH_TG instead.
-NOT_A_CODE_PROBLEM = ("Target.Timeout", "Target.FailedHealthChecks", "Request timed out")
+# Timeouts and refused connections point at SG_BLOCKS_ALB or PORT_MISMATCH_TG instead, and
+# targets the load balancer does not use at TG_MISSING_OR_UNATTACHED or LB_AZ_NOT_ENABLED.
+NOT_A_CODE_PROBLEM = (
+    "Target.Timeout",
+    "Target.FailedHealthChecks",
+    "Request timed out",
+    *NOT_IN_USE,
+    *NOT_IN_USE_WORDS,
+)
 CODES = re.compile(r"codes: \[([^\]]*)\]")
 TG_ARN = re.compile(r"arn:aws[\w-]*:elasticloadbalancing:[^\s)]+")
 
@@ -81,7 +89,9 @@ def _read_signals(snapshot: ServiceSnapshot) -> _Signals:
             if contains_any(e.message, UNHEALTHY_EVENT) and contains_any(e.message, CODES_FAILED)
         ),
         stops=tuple(t for t in snapshot.stopped_tasks if contains_any(t.stopped_reason, ELB_STOP)),
-        other_failures=any(contains_any(t.reason, NOT_A_CODE_PROBLEM) for t in unhealthy)
+        other_failures=any(
+            contains_any(t.reason, NOT_A_CODE_PROBLEM) for t in snapshot.target_health
+        )
         or any(contains_any(e.message, NOT_A_CODE_PROBLEM) for e in events),
     )
 

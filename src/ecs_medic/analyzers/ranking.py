@@ -102,6 +102,8 @@ EXPLAINED_BY: dict[str, tuple[str, ...]] = {
     "NO_CONTAINER_INSTANCES": ("CAPACITY_PROVIDER_MISCONFIG",),
     "AUTOSCALING_MAXED": ("INSUFFICIENT_CPU_MEMORY_ON_CLUSTER", "ACCOUNT_QUOTA_FARGATE"),
     "SIGTERM_NOT_HANDLED": ("OOM_KILLED",),
+    # the rollout that would resolve the tag again failed or hangs: that is why tasks are stale
+    "STALE_IMAGE_NOT_REDEPLOYED": ("CIRCUIT_BREAKER_ROLLBACK", "DEPLOYMENT_STUCK"),
 }
 
 

@@ -21,7 +21,6 @@ from .signals import (
     last_lines,
     plural,
     rollback_hint,
-    short_of_capacity,
     signal_finding,
 )
 
@@ -304,7 +303,11 @@ def runtime_crash_signal(snapshot: ServiceSnapshot) -> list[Finding]:
 
 
 def sigterm_not_handled(snapshot: ServiceSnapshot) -> list[Finding]:
-    """SIGTERM_NOT_HANDLED: tasks stopped by a deploy or scale-in were SIGKILLed (exit 137)."""
+    """SIGTERM_NOT_HANDLED: tasks stopped by a deploy or scale-in were SIGKILLed (exit 137).
+
+    Medium even at full capacity: the stop itself is expected (catalogue section 9), but 137
+    instead of 143 or 0 means every deploy and scale-in kills in-flight work, and it repeats.
+    """
     hits = [
         hit
         for t in snapshot.stopped_tasks
@@ -334,7 +337,7 @@ def sigterm_not_handled(snapshot: ServiceSnapshot) -> list[Finding]:
                 "process), "
                 "and raise stopTimeout (up to 120 s on Fargate) if shutdown needs longer."
             ),
-            severity=Severity.MEDIUM if short_of_capacity(snapshot) else Severity.LOW,
+            severity=Severity.MEDIUM,
             confidence=0.8,
             affected_tasks=len(hits),
         )

@@ -34,6 +34,15 @@ from .signals import (
 )
 
 UNREACHABLE_REASONS = ("Target.Timeout", "Target.FailedHealthChecks")
+# Target.NotInUse (S20): the target group has no load balancer, or the target's AZ is not
+# enabled on it. ECS events quote ELB's description of the reason, not the code.
+NOT_IN_USE = ("Target.NotInUse",)
+NOT_ATTACHED_WORDS = (
+    "not configured to receive traffic from the load balancer",
+    "not used by any load balancer",
+)
+ZONE_NOT_ENABLED_WORDS = ("availability zone that is not enabled",)
+NOT_IN_USE_WORDS = (*NOT_ATTACHED_WORDS, *ZONE_NOT_ENABLED_WORDS)
 UNHEALTHY_EVENT = ("is unhealthy in (target-group",)
 CODE_MISMATCH = ("ResponseCodeMismatch", "health checks failed with these codes")
 ELB_STOP = ("failed elb health checks",)
@@ -78,18 +87,36 @@ def target_evidence(target: TargetHealth) -> Evidence:
 
 
 def _unreachable(snapshot: ServiceSnapshot) -> _Unreachable:
-    """Read the targets that time out or fail checks, the matching events and ELB stops."""
+    """Read the targets that time out or fail checks, the matching events and ELB stops.
+
+    Targets the load balancer does not use (Target.NotInUse) are a wiring fault, not a
+    reachability one: they and the tasks stopped for them are left to lb_wiring.
+    """
     targets = tuple(
         t
         for t in snapshot.target_health
         if t.state == "unhealthy" and contains_any(t.reason, UNREACHABLE_REASONS)
     )
-    events = find_signal(snapshot, UNHEALTHY_EVENT, CODE_MISMATCH).events
-    stops = find_signal(snapshot, ELB_STOP).tasks
+    events = find_signal(snapshot, UNHEALTHY_EVENT, (*CODE_MISMATCH, *NOT_IN_USE_WORDS)).events
+    unused = not_in_use_tasks(snapshot)
+    stops = tuple(h for h in find_signal(snapshot, ELB_STOP).tasks if h.task.id not in unused)
     mismatch = any(contains_any(t.reason, CODE_MISMATCH) for t in snapshot.target_health) or any(
         contains_any(e.message, CODE_MISMATCH) for e in recent_events(snapshot)
     )
     return _Unreachable(targets, Signal(tasks=stops, events=events), mismatch)
+
+
+def not_in_use_tasks(snapshot: ServiceSnapshot) -> set[str]:
+    """Ids of tasks whose target the load balancer does not use: named so by an event or ELB."""
+    events = find_signal(snapshot, NOT_IN_USE_WORDS).events
+    unused_ips = {t.target_id for t in snapshot.target_health if contains_any(t.reason, NOT_IN_USE)}
+    tasks = (*snapshot.stopped_tasks, *snapshot.running_tasks)
+    return {
+        t.id
+        for t in tasks
+        if any(f"(task {t.id})" in e.message for e in events)
+        or (t.private_ip is not None and t.private_ip in unused_ips)
+    }
 
 
 def target_reachability(snapshot: ServiceSnapshot) -> list[Finding]:
