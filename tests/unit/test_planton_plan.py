@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ecs_medic.context.expected import ExpectedSpec
 from ecs_medic.remedies.plan import (
     Action,
@@ -108,3 +110,21 @@ def test_spec_sent_to_planton_has_plain_strings_and_exact_keys():
         "container": {"env": {"variables": {"LOG_LEVEL": "info"}}, "memory": 1024},
         "network": {"subnets": ["subnet-1"], "security_groups": ["sg-1"]},
     } == spec
+
+
+def test_health_check_path_is_owned_only_on_the_spec_albs_target_group():
+    """The spec's ALB target group: a spec change; another target group: a direct call."""
+    spec_tg, other_tg = "arn:tg/spec", "arn:tg/other"
+    expected = replace(EXPECTED, target_group_arn=spec_tg, health_check_path="/")
+
+    def change(arn):
+        call = ApiCall(
+            "elbv2", "ModifyTargetGroup", {"TargetGroupArn": arn, "HealthCheckPath": "/health"}
+        )
+        return for_planton(RemediationPlan((action([call]),)), expected).actions[0]
+
+    assert {"alb.health_check.path": "/health"} == change(spec_tg).steps[0].params["changes"]
+    assert ("elbv2:ModifyTargetGroup", "/") == (
+        change(other_tg).steps[0].source,
+        change(spec_tg).rollback[0].params["changes"]["alb.health_check.path"],
+    )

@@ -42,3 +42,4 @@ class ExpectedSpec:
     subnets: tuple[str, ...] = ()
     security_groups: tuple[str, ...] = ()
     stack_job: StackJob | None = None
+    target_group_arn: str | None = None  # the target group of the spec's ALB block, if any

@@ -204,9 +204,17 @@ async def _fetch(client: PlantonClient, org: str, ref: ResourceRef) -> PlantonSe
         region=plain(spec.get("region")) or connection.region,
         log_group=outputs.get("cloudwatch_log_group_name"),
         target_group_arn=outputs.get("target_group_arn"),
-        expected=replace(expected, stack_job=job),
+        expected=replace(
+            expected, stack_job=job, target_group_arn=_spec_target_group(spec, outputs)
+        ),
         connection=connection,
     )
+
+
+def _spec_target_group(spec: dict[str, Any], outputs: dict[str, Any]) -> str | None:
+    """The stack's target group when the spec's ALB block made it (its health check is owned)."""
+    enabled = bool(dig(spec, "alb", "enabled"))
+    return str(outputs["target_group_arn"]) if enabled and outputs.get("target_group_arn") else None
 
 
 async def _resolved_spec(client: PlantonClient, ref: ResourceRef, obj: dict[str, Any]) -> Any:

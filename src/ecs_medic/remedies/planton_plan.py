@@ -77,7 +77,7 @@ def for_planton(
 
 def _convert(action: Action, expected: ExpectedSpec, *, direct_allowed: bool) -> Action | str:
     """The action as a spec change, as drift (allowed), or the reason it is refused."""
-    split = _split(action.steps)
+    split = _split(action.steps, alb=expected.target_group_arn)
     if not split.owned:
         return action
     if direct_allowed:
@@ -101,7 +101,7 @@ def _spec_action(action: Action, expected: ExpectedSpec, split: _Split) -> Actio
     before = {path: spec_value(expected, path) for path in split.spec}
     step = apply_call(expected, split.spec, "planton")
     undo = apply_call(expected, before, "")
-    direct_rollback = _split(action.rollback).direct
+    direct_rollback = _split(action.rollback, alb=expected.target_group_arn).direct
     diff = config_diff(f"Planton {expected.resource} spec", before, split.spec)
     direct_diff = action.diff if split.direct else ""
     return dataclasses.replace(
@@ -141,14 +141,15 @@ def spec_value(expected: ExpectedSpec, path: str) -> Any:
 # --- sorting steps ----------------------------------------------------------------------------
 
 
-def _split(steps: tuple[Step, ...]) -> _Split:
+def _split(steps: tuple[Step, ...], *, alb: str | None) -> _Split:
+    """Sort steps; `alb` is the target group of the spec's ALB (its health check is owned)."""
     split = _Split()
     for step in steps:
         if isinstance(step, ReviseTaskDefinition):
             _revision(step, split)
         elif (step.service, step.operation) == ("ecs", "UpdateService"):
             _service_update(step, split)
-        elif (step.service, step.operation) == ("elbv2", "ModifyTargetGroup"):
+        elif _is_spec_target_group(step, alb):
             _target_group(step, split)
         else:
             split.direct.append(step)
@@ -196,6 +197,13 @@ def _network(value: Any, split: _Split) -> None:
         split.spec["network.security_groups"] = list(vpc["securityGroups"])
     if "assignPublicIp" in vpc:
         split.unmappable.append("assignPublicIp")
+
+
+def _is_spec_target_group(step: ApiCall, alb: str | None) -> bool:
+    """A health check change on the target group the spec's ALB block made."""
+    if (step.service, step.operation) != ("elbv2", "ModifyTargetGroup"):
+        return False
+    return alb is not None and step.params.get("TargetGroupArn") == alb
 
 
 def _target_group(call: ApiCall, split: _Split) -> None:
