@@ -15,6 +15,7 @@ import platform
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from ecs_medic.remedies.planners import planned_codes
 from ecs_medic.runner import fix
 
 SPEED = float(os.environ.get("HEAL_SPEED", "60"))  # simulated seconds per wall second
+JOBS = int(os.environ.get("HEAL_JOBS", "2"))  # scenarios healed at once, each in its own process
 TIMEOUT_S = 120.0
 RESULTS = Path(__file__).parent / "results"
 
@@ -109,6 +111,13 @@ def heal(name: str, expected: str, level: str) -> Result:
     )  # fmt: skip
 
 
+def heal_and_say(scenario: tuple[str, str, str]) -> Result:
+    """heal() for a process pool, printing progress."""
+    result = heal(*scenario)
+    print(f"{result.scenario}: {result.status} in {result.wall_s} s", flush=True)
+    return result
+
+
 def yes_no(flag: bool) -> str:
     return "yes" if flag else "-"
 
@@ -122,8 +131,9 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load average before the run {load} (a machine shared by six engineers). "
-        f"`ecs-medic fix --yes` in-process, direct transport, one lab per scenario, lab clock "
-        f"at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. Regenerate with `make heal-bench`.",
+        f"`ecs-medic fix --yes` in-process, direct transport, one lab per scenario, {JOBS} "
+        f"scenarios at a time, lab clock at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. "
+        "Regenerate with `make heal-bench`.",
         "",
         f"- Verified healthy: **{healed}/{len(results)}** scenarios the catalogue rates A1/A2",
         "- calls: requests the emulator served during the run (diagnosis, planning lookups, "
@@ -146,20 +156,17 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
 
 def main(argv: list[str]) -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    results = []
     found = scenarios(argv)
     skipped = unplanned(found)
-    for name, expected, level in found:
-        if f"{name} ({expected})" in skipped:
-            continue
-        result = heal(name, expected, level)
-        print(f"{name}: {result.status} in {result.wall_s} s", flush=True)
-        results.append(result)
+    todo = [s for s in found if f"{s[0]} ({s[1]})" not in skipped]
+    with ProcessPoolExecutor(JOBS) as pool:  # a lab per process: no shared moto state
+        results = list(pool.map(heal_and_say, todo))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "healing.md").write_text(markdown(results, load, skipped), encoding="utf-8")
     document = {
         "load_average": load,
         "speed": SPEED,
+        "jobs": JOBS,
         "not_run": skipped,
         "results": [asdict(r) for r in results],
     }

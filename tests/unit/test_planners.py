@@ -101,7 +101,7 @@ def test_image_pull_auth_attaches_the_managed_policy_when_it_is_missing():
         roles=(exec_role(),),
         decisions=(PolicyDecision(EXEC_ROLE, "ecr:BatchGetImage", repo, "implicitDeny"),),
     )
-    action = plan_access.plan_image_pull_auth(finding("IMAGE_PULL_AUTH"), shot)
+    action = plan_access.plan_image_pull_auth(finding("IMAGE_PULL_AUTH"), shot, Lookups())
     assert isinstance(action, Action)
     assert ("iam:AttachRolePolicy", "A1", "iam:DetachRolePolicy") == (
         action.steps[0].source,
@@ -117,7 +117,7 @@ def test_an_explicit_deny_is_left_to_a_person():
         roles=(exec_role(),),
         decisions=(PolicyDecision(EXEC_ROLE, "ecr:BatchGetImage", repo, "explicitDeny"),),
     )
-    assert plan_access.plan_image_pull_auth(finding("IMAGE_PULL_AUTH"), shot) is None
+    assert plan_access.plan_image_pull_auth(finding("IMAGE_PULL_AUTH"), shot, Lookups()) is None
 
 
 def test_task_role_denial_is_read_from_the_application_log():
@@ -356,3 +356,22 @@ def test_exhausted_subnets_are_swapped_for_equivalent_ones_with_room():
         config["subnets"],
         action.rollback[0].params["networkConfiguration"]["awsvpcConfiguration"]["subnets"],
     )
+
+
+def test_repository_deny_gets_the_execution_role_as_one_more_exception():
+    """A deny for everyone but CI keeps denying others; the execution role is exempted."""
+    ci = f"arn:aws:iam::{ACCOUNT}:role/ci"
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": ["ecr:BatchGetImage"],
+        "Condition": {"StringNotEquals": {"aws:PrincipalArn": ci}},
+    }]}  # fmt: skip
+    shot = with_access(roles=(exec_role(plan_access.EXECUTION_POLICY),))
+    lookups = Lookups(repository_policies=(("ledger-api", json.dumps(policy)),))
+    action = plan_access.plan_image_pull_auth(finding("IMAGE_PULL_AUTH"), shot, lookups)
+    assert isinstance(action, Action)
+    new = json.loads(action.steps[0].params["policyText"])["Statement"][0]
+    assert ("Deny", [ci, EXEC_ROLE]) == (
+        new["Effect"],
+        new["Condition"]["StringNotEquals"]["aws:PrincipalArn"],
+    )
+    assert json.dumps(policy) == action.rollback[0].params["policyText"]

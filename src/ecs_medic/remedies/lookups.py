@@ -20,6 +20,7 @@ from ecs_medic.findings import Finding
 SUBNET_CODES = frozenset({"SUBNET_IP_EXHAUSTED", "UNSUPPORTED_AZ_SUBNET"})
 SECRET_CODES = frozenset({"SECRET_NOT_FOUND"})
 KMS_CODES = frozenset({"KMS_DECRYPT_DENIED"})
+PULL_CODES = frozenset({"IMAGE_PULL_AUTH"})
 MAX_NAMES = 100  # one page: enough to find a near-miss of a name, never a full inventory
 
 
@@ -31,6 +32,7 @@ class Lookups:
     secret_arns: tuple[str, ...] = ()
     parameter_names: tuple[str, ...] = ()
     key_arns: tuple[tuple[str, str], ...] = ()  # (alias or key id as referenced, key ARN)
+    repository_policies: tuple[tuple[str, str], ...] = ()  # (ECR repository, policy text)
 
     def key_arn(self, reference: str) -> str:
         """The key ARN an alias resolves to (IAM grants on keys, never on aliases)."""
@@ -45,7 +47,23 @@ def look_up(gateway: Gateway, findings: Iterable[Finding], snapshot: ServiceSnap
         secret_arns=_secret_arns(gateway) if codes & SECRET_CODES else (),
         parameter_names=_parameter_names(gateway, snapshot) if codes & SECRET_CODES else (),
         key_arns=_key_arns(gateway, snapshot) if codes & KMS_CODES else (),
+        repository_policies=_repository_policies(gateway, snapshot) if codes & PULL_CODES else (),
     )
+
+
+def _repository_policies(
+    gateway: Gateway, snapshot: ServiceSnapshot
+) -> tuple[tuple[str, str], ...]:
+    """The policies of the ECR repositories the task's images come from (absent: none)."""
+    found: list[tuple[str, str]] = []
+    for repository in sorted({i.repository for i in snapshot.images if i.repository}):
+        try:
+            response = gateway.call("ecr", "GetRepositoryPolicy", {"repositoryName": repository})
+        except GatewayError:
+            continue  # RepositoryPolicyNotFoundException: no policy, nothing to correct
+        if response.get("policyText"):
+            found.append((repository, str(response["policyText"])))
+    return tuple(found)
 
 
 def _key_arns(gateway: Gateway, snapshot: ServiceSnapshot) -> tuple[tuple[str, str], ...]:

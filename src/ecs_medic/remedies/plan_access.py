@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from typing import Any
 
 from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.aws.snapshot_access import PolicyDecision, Role
@@ -79,9 +80,18 @@ def denied(snapshot: ServiceSnapshot, prefixes: tuple[str, ...]) -> list[PolicyD
     ]  # fmt: skip
 
 
-def plan_image_pull_auth(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
-    """Attach the managed execution policy (A1), else allow the denied ECR actions (A2)."""
-    return _managed_or_inline(finding, snapshot, ("ecr:",), "ecr-pull")
+def plan_image_pull_auth(
+    finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups
+) -> Proposal | None:
+    """Attach the managed execution policy (A1), else allow the denied ECR actions (A2).
+
+    When the role itself may pull, a repository policy denies it: exempt the role in the
+    deny's principal condition (A2), keeping the policy's intent for everyone else.
+    """
+    if denied(snapshot, ("ecr:",)):
+        return _managed_or_inline(finding, snapshot, ("ecr:",), "ecr-pull")
+    role = _execution_role(snapshot)
+    return plan_repository_exemption(finding, snapshot, lookups, role.arn) if role else None
 
 
 def plan_log_delivery_denied(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
@@ -233,3 +243,65 @@ def plan_service_linked_role(finding: Finding, snapshot: ServiceSnapshot) -> Pro
         expected_effect="ECS can manage network interfaces again; tasks are placed",
         risk="none: AWS-managed and required by every ECS service; kept on rollback",
     )  # fmt: skip
+
+
+# --- repository policies ----------------------------------------------------------------------
+
+PULL_ACTIONS = frozenset({"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:*", "*"})
+_PRINCIPAL_EXCLUSIONS = ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike")
+
+
+def plan_repository_exemption(
+    finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups, role_arn: str
+) -> Proposal | None:
+    """Add the execution role to the aws:PrincipalArn exclusions of pull-denying statements."""
+    for repository, text in lookups.repository_policies:
+        policy = json.loads(text)
+        changed = _exempt(policy, role_arn)
+        if changed is None:
+            continue
+        new = json.dumps(changed, sort_keys=True)
+        key = {"repositoryName": repository}
+        return make_action(
+            finding.code, f"Exempt {role_name(role_arn)} from the pull deny of repository "
+            f"{repository} and redeploy", "A2",
+            (ApiCall("ecr", "SetRepositoryPolicy", {**key, "policyText": new}),
+             force_deploy(snapshot)),
+            rollback=(ApiCall("ecr", "SetRepositoryPolicy", {**key, "policyText": text}),),
+            diff=config_diff(f"repository {repository} policy", policy, changed),
+            expected_effect="the execution role may pull the image; new tasks start",
+            risk="one more principal may pull from the repository; the deny stays for the rest",
+        )  # fmt: skip
+    return None
+
+
+def _exempt(policy: dict[str, object], role_arn: str) -> dict[str, object] | None:
+    """The policy with `role_arn` excluded from every pull deny, or None if none can be."""
+    statements = policy.get("Statement")
+    if not isinstance(statements, list):
+        return None
+    out = json.loads(json.dumps(policy))
+    touched = False
+    for statement in out["Statement"]:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") != "Deny" or PULL_ACTIONS.isdisjoint(actions):
+            continue
+        exclusion = _principal_exclusion(statement)
+        if exclusion is None:
+            return None  # a deny without an exception: a person must decide
+        values = exclusion["aws:PrincipalArn"]
+        values = [values] if isinstance(values, str) else list(values)
+        if role_arn not in values:
+            exclusion["aws:PrincipalArn"] = [*values, role_arn]
+            touched = True
+    return out if touched else None
+
+
+def _principal_exclusion(statement: dict[str, Any]) -> dict[str, Any] | None:
+    conditions = statement.get("Condition") or {}
+    for operator in _PRINCIPAL_EXCLUSIONS:
+        block = conditions.get(operator)
+        if isinstance(block, dict) and "aws:PrincipalArn" in block:
+            return block
+    return None

@@ -199,7 +199,6 @@ PLANNERS: dict[str, Planner] = {
     "DESIRED_COUNT_ZERO": plan_desired_count,
     "LOG_GROUP_MISSING": plan_log_group_missing,
     "LOG_DELIVERY_DENIED": plan_log_delivery_denied,
-    "IMAGE_PULL_AUTH": plan_image_pull_auth,
     "SECRETS_FETCH_DENIED": plan_secrets_fetch_denied,
     "TASK_ROLE_PERMISSION_DENIED": plan_task_role_denied,
     "ROLE_TRUST_INVALID": plan_role_trust,
@@ -227,6 +226,7 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
     "UNSUPPORTED_AZ_SUBNET": plan_subnets,
     "SECRET_NOT_FOUND": plan_secret_ref,
     "KMS_DECRYPT_DENIED": plan_kms_decrypt_denied,
+    "IMAGE_PULL_AUTH": plan_image_pull_auth,
 }
 
 
