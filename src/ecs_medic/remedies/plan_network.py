@@ -14,6 +14,11 @@ from ecs_medic.remedies.plan import ApiCall
 
 HTTPS = 443
 ANYWHERE = "0.0.0.0/0"
+# What ResetPolicy sets (written out, so the diff shows it and every endpoint API takes it).
+DEFAULT_ENDPOINT_POLICY = {
+    "Version": "2008-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
 
 
 # --- security groups --------------------------------------------------------------------------
@@ -219,13 +224,12 @@ def _endpoint_change(endpoint: VpcEndpoint) -> tuple[ApiCall, ApiCall, str] | No
             config_diff(endpoint.id, {"PrivateDnsEnabled": False}, {"PrivateDnsEnabled": True}),
         )
     if endpoint.policy_document and not _allows_all(endpoint.policy_document):
-        old = json.loads(endpoint.policy_document)
+        old_text = endpoint.policy_document
+        default = json.dumps(DEFAULT_ENDPOINT_POLICY)
         return (
-            ApiCall("ec2", "ModifyVpcEndpoint", {**key, "ResetPolicy": True}),
-            ApiCall(
-                "ec2", "ModifyVpcEndpoint", {**key, "PolicyDocument": endpoint.policy_document}
-            ),
-            config_diff(f"{endpoint.id} policy", old, {"default": "full access"}),
+            ApiCall("ec2", "ModifyVpcEndpoint", {**key, "PolicyDocument": default}),
+            ApiCall("ec2", "ModifyVpcEndpoint", {**key, "PolicyDocument": old_text}),
+            config_diff(f"{endpoint.id} policy", json.loads(old_text), DEFAULT_ENDPOINT_POLICY),
         )
     return None
 
