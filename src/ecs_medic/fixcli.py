@@ -60,6 +60,8 @@ def describe_question(question: dict[str, Any]) -> str:
         )
         lines.extend(f"    {line}" for line in action["diff"].splitlines())
         lines.append(f"    expected: {action['expected_effect']}")
+        if action.get("risk"):
+            lines.append(f"    risk: {action['risk']}")
         lines.append(f"    rollback: {', '.join(action['rollback']) or 'none needed'}")
         lines.append("")
     return "\n".join(lines)

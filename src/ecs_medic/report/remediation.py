@@ -48,6 +48,7 @@ def _action(action: Action) -> JsonObject:
         "rollback": [c.source for c in action.rollback],
         "diff": action.diff,
         "expected_effect": action.expected_effect,
+        "risk_detail": action.risk,
     }
 
 
@@ -67,6 +68,8 @@ def remediation_lines(outcome: RemediationOutcome) -> list[str]:
     for action in outcome.plan.actions:
         lines.append(f"{action.id}  [{action.auto_level}] {action.code}: {action.title}")
         lines.append(f"    expected: {action.expected_effect}")
+        if action.risk:
+            lines.append(f"    risk: {action.risk}")
         lines.append(
             f"    rollback: {', '.join(c.source for c in action.rollback) or 'none needed'}"
         )

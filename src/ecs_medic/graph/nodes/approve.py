@@ -28,6 +28,7 @@ def approval_request(plan: RemediationPlan) -> dict[str, Any]:
                 "auto_level": a.auto_level,
                 "diff": a.diff,
                 "expected_effect": a.expected_effect,
+                "risk": a.risk,
                 "rollback": [c.source for c in a.rollback],
             }
             for a in plan.actions
