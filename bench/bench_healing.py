@@ -85,7 +85,7 @@ def heal(name: str, expected: str, level: str) -> Result:
         os.environ.pop("AWS_PROFILE", None)
         os.environ.update(lab.env())
         aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-        settings = replace(load_settings(), aws=aws)
+        settings = replace(load_settings(), aws=aws, transport="direct")
         _, cluster, service = lab.targets[0]
         lab.run_in_background(speed=SPEED)
         seen, sim_start, start = len(requests(lab)), lab.now, time.perf_counter()

@@ -65,6 +65,7 @@ def case(name: str, code: str) -> object:
 def test_fix_yes_heals_the_scenario_and_verifies(scenario, tmp_path):
     """The plan is applied, the service verifies healthy, nothing is rolled back."""
     lab, env = start_lab([scenario], tmp_path)
+    env["ECS_MEDIC_TRANSPORT"] = "direct"
     with lab:
         lab.run_in_background(speed=SPEED)
         before = len(lab.mutating_calls())

@@ -375,3 +375,19 @@ def test_repository_deny_gets_the_execution_role_as_one_more_exception():
         new["Condition"]["StringNotEquals"]["aws:PrincipalArn"],
     )
     assert json.dumps(policy) == action.rollback[0].params["policyText"]
+
+
+def test_restrictive_endpoint_policy_is_replaced_by_the_default_and_restored_on_rollback():
+    """GetParameter-only on an SSM endpoint: the default full-access policy, old text on undo."""
+    narrow = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
+                                        "Action": "ssm:GetParameter", "Resource": "*"}]})  # fmt: skip
+    endpoint = VpcEndpoint("vpce-2", "com.amazonaws.eu-west-1.ssm", "Interface", "available",
+                           private_dns_enabled=True, policy_document=narrow)  # fmt: skip
+    shot = snapshot(network=network_view(vpc_endpoints=(endpoint,)))
+    evidence = Evidence("ec2:DescribeVpcEndpoints", "vpce-2", "policy allows only ssm:GetParameter")
+    action = plan_network.plan_vpc_endpoint(finding("VPC_ENDPOINT_MISCONFIG", evidence), shot)
+    assert isinstance(action, Action)
+    assert (plan_network.DEFAULT_ENDPOINT_POLICY, narrow) == (
+        json.loads(action.steps[0].params["PolicyDocument"]),
+        action.rollback[0].params["PolicyDocument"],
+    )
