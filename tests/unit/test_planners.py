@@ -379,8 +379,8 @@ def test_repository_deny_gets_the_execution_role_as_one_more_exception():
 
 def test_restrictive_endpoint_policy_is_replaced_by_the_default_and_restored_on_rollback():
     """GetParameter-only on an SSM endpoint: the default full-access policy, old text on undo."""
-    narrow = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
-                                        "Action": "ssm:GetParameter", "Resource": "*"}]})  # fmt: skip
+    only_get = {"Effect": "Allow", "Principal": "*", "Action": "ssm:GetParameter", "Resource": "*"}
+    narrow = json.dumps({"Statement": [only_get]})
     endpoint = VpcEndpoint("vpce-2", "com.amazonaws.eu-west-1.ssm", "Interface", "available",
                            private_dns_enabled=True, policy_document=narrow)  # fmt: skip
     shot = snapshot(network=network_view(vpc_endpoints=(endpoint,)))
