@@ -37,8 +37,6 @@ NOT_HEALED = {
     "image-not-found": "no earlier revision ever completed to roll back to: a recommendation",
     "oom-heap-1500": "doubling the memory is not enough: the fix is rolled back (by design)",
     "health-check-path-wrong": "no AWS API shows which path the app serves: a recommendation",
-    "ecr-repository-policy-deny": "the repository policy is not collected: a recommendation",
-    "private-registry-creds": "the registry credentials are a secret only a person has (A3)",
     "tg-not-attached": "diagnosed as HEALTH_CHECK_GRACE_TOO_SHORT (top-1 miss): wrong fix",
 }
 

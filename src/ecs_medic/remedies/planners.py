@@ -112,6 +112,32 @@ def plan_rollback_to_good(finding: Finding, snapshot: ServiceSnapshot) -> Propos
     )  # fmt: skip
 
 
+def plan_deployment_stuck(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
+    """Roll back to the last COMPLETED revision, else turn the circuit breaker on (A1)."""
+    back = plan_rollback_to_good(finding, snapshot)
+    config = snapshot.service.deployment_config
+    if back is not None or config.circuit_breaker_enabled:
+        return back
+    before = _deployment_configuration(config.minimum_healthy_percent, config.maximum_percent)
+    after = {**before, "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    return make_action(
+        finding.code, "Turn on the deployment circuit breaker with rollback", "A1",
+        (update_service(snapshot, deploymentConfiguration=after),),
+        rollback=(update_service(snapshot, deploymentConfiguration=before),),
+        diff=config_diff("service.deploymentConfiguration", before, after),
+        expected_effect="the stuck rollout ends: it fails and ECS rolls back to what ran before",
+        risk="a deployment that keeps failing is rolled back instead of retried for ever",
+    )  # fmt: skip
+
+
+def _deployment_configuration(minimum: int | None, maximum: int | None) -> dict[str, object]:
+    return {
+        "minimumHealthyPercent": 100 if minimum is None else minimum,
+        "maximumPercent": 200 if maximum is None else maximum,
+        "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    }
+
+
 def plan_grace_period(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
     """Give booting tasks time before ELB health checks count (at least 60 s, 2x startup)."""
     now = snapshot.service.health_check_grace_period_s or 0
@@ -119,7 +145,7 @@ def plan_grace_period(finding: Finding, snapshot: ServiceSnapshot) -> Proposal |
     wanted = max(60, 2 * startup, now * 2)
     return make_action(
         finding.code, f"Raise healthCheckGracePeriodSeconds from {now} to {wanted}", "A1",
-        (update_service(snapshot, healthCheckGracePeriodSeconds=wanted),),
+        (update_service(snapshot, healthCheckGracePeriodSeconds=wanted, forceNewDeployment=True),),
         rollback=(update_service(snapshot, healthCheckGracePeriodSeconds=now),),
         diff=config_diff("service", {"healthCheckGracePeriodSeconds": now},
                          {"healthCheckGracePeriodSeconds": wanted}),
@@ -196,6 +222,7 @@ PLANNERS: dict[str, Planner] = {
     "HEALTH_CHECK_GRACE_TOO_SHORT": plan_grace_period,
     "DEPLOYMENT_CONFIG_BLOCKS": plan_deployment_config,
     "STALE_IMAGE_NOT_REDEPLOYED": plan_force_deploy,
+    "DEPLOYMENT_STUCK": plan_deployment_stuck,
     "DESIRED_COUNT_ZERO": plan_desired_count,
     "LOG_GROUP_MISSING": plan_log_group_missing,
     "LOG_DELIVERY_DENIED": plan_log_delivery_denied,

@@ -164,9 +164,11 @@ def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Ch
               new.task_definition_arn.rsplit("/", 1)[-1]),
         Check("desired count restored", old.desired_count == new.desired_count,
               f"{new.desired_count}"),
-        Check("service settings restored",
-              (old.health_check_grace_period_s, old.deployment_config)
-              == (new.health_check_grace_period_s, new.deployment_config),
-              f"grace {new.health_check_grace_period_s}"),
+        Check("grace period restored",
+              (old.health_check_grace_period_s or 0) == (new.health_check_grace_period_s or 0),
+              f"{old.health_check_grace_period_s} -> {new.health_check_grace_period_s}"),
+        Check("deployment configuration restored",
+              _plain(old.deployment_config) == _plain(new.deployment_config),
+              f"{old.deployment_config} -> {new.deployment_config}"),
         Check("target groups restored", groups_same, "same" if groups_same else "changed"),
     )  # fmt: skip
