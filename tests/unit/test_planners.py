@@ -16,6 +16,7 @@ from builders import (
     TG_ARN,
     VPC,
     allow_all_acl,
+    deployment,
     event,
     network_view,
     private_table,
@@ -35,7 +36,7 @@ from ecs_medic.remedies import plan_access, plan_lb, plan_lookup, plan_network, 
 from ecs_medic.remedies.apply import revised
 from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import Action, ApiCall, FieldChange
-from ecs_medic.remedies.planners import plan_desired_count
+from ecs_medic.remedies.planners import plan_deployment_stuck, plan_desired_count
 
 SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:ledger/db-AbCdEf"
 
@@ -390,4 +391,15 @@ def test_restrictive_endpoint_policy_is_replaced_by_the_default_and_restored_on_
     assert (plan_network.DEFAULT_ENDPOINT_POLICY, narrow) == (
         json.loads(action.steps[0].params["PolicyDocument"]),
         action.rollback[0].params["PolicyDocument"],
+    )
+
+
+def test_stuck_rollout_without_a_good_revision_turns_the_circuit_breaker_on():
+    """Nothing COMPLETED to go back to: enable the breaker with rollback; undo disables it."""
+    shot = snapshot(service=replace(service(), deployments=(deployment(),)))
+    action = plan_deployment_stuck(finding("DEPLOYMENT_STUCK"), shot)
+    assert isinstance(action, Action)
+    assert ({"enable": True, "rollback": True}, {"enable": False, "rollback": False}) == (
+        action.steps[0].params["deploymentConfiguration"]["deploymentCircuitBreaker"],
+        action.rollback[0].params["deploymentConfiguration"]["deploymentCircuitBreaker"],
     )
