@@ -122,6 +122,9 @@ def yes_no(flag: bool) -> str:
 def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
     """The results table with how it was measured."""
     healed = sum(r.verified for r in results)
+    planned = [r for r in results if r.expected in planned_codes()]
+    rolled = sum(r.rolled_back for r in planned)
+    advised = sum(not r.fixed for r in planned)
     lines = [
         "# Healing on the lab",
         "",
@@ -132,7 +135,9 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
         f"scenarios at a time, lab clock at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. "
         "Regenerate with `make heal-bench`.",
         "",
-        f"- Verified healthy: **{healed}/{len(results)}** scenarios the catalogue rates A1/A2",
+        f"- Verified healthy: **{healed}/{len(results)}** scenarios the catalogue rates A1/A2; "
+        f"**{healed}/{len(planned)}** of those whose code has a planner (the others: "
+        f"{rolled} rolled back and verified restored, {advised} with recommendations only)",
         "- calls: requests the emulator served during the run (diagnosis, planning lookups, "
         "apply, verification, rollback), reads and mutating",
         "- No planner for the expected code (scenarios added this sitting, or A3 in practice): "
