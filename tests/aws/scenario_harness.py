@@ -8,7 +8,10 @@ deployment, healthy targets, the steady-state event) with the failure signature 
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -45,6 +48,7 @@ def seen_since(aws: LabAws, since: float) -> Callable[[Evidence], bool]:
         "not_scaled": lambda v: v in not_scaled_since(aws, service, since),
         "alarm_state": lambda v: v in alarm_states(aws, service),
         "scaling_suspended": lambda v: v == scaling_suspended(aws, service),
+        "api_error": lambda v: any(v in text for text in refused_calls(aws, since)),
     }
     return lambda item: checks[item.kind](item.value)
 
@@ -165,6 +169,22 @@ def stale_digests(aws: LabAws) -> list[str]:
             if container.get("imageDigest") != found["imageDetails"][0]["imageDigest"]:
                 stale.append(container["name"])
     return stale
+
+
+def refused_calls(aws: LabAws, since: float) -> list[str]:
+    """'ErrorCode: message' of every write call AWS refused since `since` (CloudTrail)."""
+    env = aws.lab.env()
+    trail = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    ).client("cloudtrail", endpoint_url=env["AWS_ENDPOINT_URL"])
+    found = trail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
+        StartTime=datetime.fromtimestamp(math.floor(since), tz=UTC),  # CloudTrail: seconds
+    )
+    records = [json.loads(e["CloudTrailEvent"]) for e in found["Events"]]
+    return [f"{r['errorCode']}: {r['errorMessage']}" for r in records if r.get("errorCode")]
 
 
 def _all_tasks(aws: LabAws) -> list[dict[str, Any]]:

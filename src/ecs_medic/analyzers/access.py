@@ -107,21 +107,32 @@ def exec_role_missing(snapshot: ServiceSnapshot) -> list[Finding]:
     if not signal and not needs:
         return []
     arn = definition.arn if definition else snapshot.service.task_definition_arn
+    summary = (
+        f"Task definition {arn.rsplit('/', 1)[-1]} has no execution role but uses "
+        f"{', '.join(needs) or 'features that need one'}"
+    )
+    if not needs and signal.calls:  # the revision without one was refused, the service runs on
+        summary = (
+            f"AWS refused {plural(len(signal.calls), 'new revision')} of "
+            f"{arn.rsplit('/', 1)[-1].split(':')[0]} without an execution role; the service "
+            "still runs the previous one"
+        )
+    facts = (
+        [
+            Evidence(
+                DESCRIBE_TASK_DEFINITION,
+                arn,
+                f"executionRoleArn null; needed for {', '.join(needs)}",
+            )
+        ]
+        if needs
+        else []
+    )
     return [
         make_finding(
             "EXEC_ROLE_MISSING",
-            summary=(
-                f"Task definition {arn.rsplit('/', 1)[-1]} has no execution role but uses "
-                f"{', '.join(needs) or 'features that need one'}"
-            ),
-            evidence=[
-                *signal.evidence(snapshot),
-                Evidence(
-                    DESCRIBE_TASK_DEFINITION,
-                    arn,
-                    f"executionRoleArn null; needed for {', '.join(needs)}",
-                ),
-            ],
+            summary=summary,
+            evidence=[*signal.evidence(snapshot), *facts],
             remediation=(
                 "Create or choose a role trusted by ecs-tasks.amazonaws.com with "
                 "AmazonECSTaskExecutionRolePolicy (plus secret reads), set it as "

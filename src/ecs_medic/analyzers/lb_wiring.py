@@ -49,7 +49,10 @@ def tg_target_type_mismatch(snapshot: ServiceSnapshot) -> list[Finding]:
     ]
     if not signal and not wrong:
         return []
-    names = ", ".join(f"{g.name} ({g.target_type})" for g in wrong) or "the target group"
+    refused = [t.split("target group ", 1)[-1].split(" ", 1)[0] for t in signal.texts()]
+    names = ", ".join(f"{g.name} ({g.target_type})" for g in wrong) or (
+        refused[0].rsplit("/", 2)[-2] if refused and "/" in refused[0] else "the target group"
+    )
     return [
         make_finding(
             "TG_TARGET_TYPE_MISMATCH",

@@ -6,6 +6,7 @@ view (container instances, capacity providers) adds the numbers that prove them.
 
 from __future__ import annotations
 
+import json
 import re
 
 from ecs_medic.aws.snapshot import ServiceSnapshot, TaskDefinition
@@ -363,6 +364,9 @@ def invalid_task_size(snapshot: ServiceSnapshot) -> list[Finding]:
     if not signal and not bad:
         return []
     cpu, memory = task_needs(definition) if definition else (None, None)
+    refused = not bad and bool(signal.calls)  # CI's revision was refused; the old one runs
+    if refused:
+        cpu, memory = _requested_size(signal.calls[0].request)
     valid = FARGATE_SIZES.get(cpu or 0, ())
     choices = (
         f"{valid[0]}-{valid[-1]} MiB" if valid else f"one of {sorted(FARGATE_SIZES)} CPU units"
@@ -372,7 +376,12 @@ def invalid_task_size(snapshot: ServiceSnapshot) -> list[Finding]:
             snapshot,
             "INVALID_TASK_SIZE",
             signal,
-            summary=f"Fargate has no size with {cpu} CPU units and {memory} MiB",
+            summary=f"Fargate has no size with {cpu} CPU units and {memory} MiB"
+            + (
+                "; AWS refused the revision, the service still runs the previous one"
+                if refused
+                else ""
+            ),
             facts=[
                 Evidence(
                     DESCRIBE_TASK_DEFINITION,
@@ -380,7 +389,7 @@ def invalid_task_size(snapshot: ServiceSnapshot) -> list[Finding]:
                     f"cpu {definition.cpu}, memory {definition.memory}",
                 )
             ]
-            if definition
+            if definition and not refused
             else [],
             remediation=(
                 f"Register a revision with a valid Fargate pair: for {cpu} CPU units use {choices}."
@@ -388,6 +397,19 @@ def invalid_task_size(snapshot: ServiceSnapshot) -> list[Finding]:
             confidence=0.95,
         )
     ]
+
+
+def _requested_size(request: str) -> tuple[int | None, int | None]:
+    """CPU units and MiB a RegisterTaskDefinition request asked for (requestParameters JSON)."""
+    try:
+        fields = json.loads(request)
+    except ValueError:
+        return None, None
+    if not isinstance(fields, dict):
+        return None, None
+    return parse_size(str(fields.get("cpu") or ""), 1024), parse_size(
+        str(fields.get("memory") or ""), 1024
+    )
 
 
 def _valid_size(definition: TaskDefinition) -> bool:

@@ -17,6 +17,7 @@ from ecs_medic.aws.snapshot import (
     Task,
     TaskDefinition,
 )
+from ecs_medic.aws.snapshot_trail import ApiCall
 from ecs_medic.findings import Evidence, Finding, Severity, make_finding
 
 DESCRIBE_TASKS = "ecs:DescribeTasks"
@@ -141,15 +142,16 @@ class TaskHit:
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """Where AWS said it: matching stopped tasks, recent service events and log lines."""
+    """Where AWS said it: stopped tasks, recent service events, log lines, refused calls."""
 
     tasks: tuple[TaskHit, ...] = ()
     events: tuple[ServiceEvent, ...] = ()
     logs: tuple[LogEvent, ...] = ()
+    calls: tuple[ApiCall, ...] = ()  # write calls for this service AWS refused (CloudTrail)
 
     def __bool__(self) -> bool:
         """Tell whether any source matched."""
-        return bool(self.tasks or self.events or self.logs)
+        return bool(self.tasks or self.events or self.logs or self.calls)
 
     def evidence(self, snapshot: ServiceSnapshot, limit: int = MAX_EVIDENCE) -> list[Evidence]:
         """Quote each matching source verbatim, at most `limit` of each kind."""
@@ -157,6 +159,7 @@ class Signal:
             *(hit_evidence(h) for h in self.tasks[:limit]),
             *(event_evidence(e, snapshot) for e in self.events[:limit]),
             *(log_evidence(e) for e in self.logs[:limit]),
+            *(call_evidence(c) for c in self.calls[:limit]),
         ]
 
     def texts(self) -> list[str]:
@@ -165,6 +168,7 @@ class Signal:
             [h.detail for h in self.tasks]
             + [e.message for e in self.events]
             + [e.message for e in self.logs]
+            + [call_text(c) for c in self.calls]
         )
 
 
@@ -184,6 +188,41 @@ def find_signal(
         tasks=tuple(h for t in snapshot.stopped_tasks if (h := _task_hit(t, match))),
         events=tuple(e for e in recent_events(snapshot) if match(e.message)),
         logs=tuple(e for e in snapshot.log_events if match(e.message)) if logs else (),
+        calls=tuple(c for c in service_calls(snapshot) if match(call_text(c))),
+    )
+
+
+def service_calls(snapshot: ServiceSnapshot) -> tuple[ApiCall, ...]:
+    """Refused write calls that name the service, its family or its target groups (CloudTrail).
+
+    Only those since the PRIMARY deployment started: a later deployment means a change went
+    through after them.
+    """
+    service = snapshot.service
+    primary = next((d for d in service.deployments if d.status == "PRIMARY"), None)
+    since = primary.created_at if primary else None
+    definition = snapshot.current_task_definition
+    names = [f'"{service.name}"', service.arn, *(lb.target_group_arn or "" for lb in
+             service.load_balancers)]  # fmt: skip
+    if definition is not None:
+        names.append(f'"{definition.family}"')
+    return tuple(
+        c for c in snapshot.api_calls if c.mentions(*names) and (since is None or c.time >= since)
+    )
+
+
+def call_text(call: ApiCall) -> str:
+    """'ErrorCode: message', as the caller saw it."""
+    return f"{call.error_code}: {call.error_message}"
+
+
+def call_evidence(call: ApiCall) -> Evidence:
+    """Quote one refused call: when, who, what, and AWS's error verbatim."""
+    when = call.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Evidence(
+        "cloudtrail:LookupEvents",
+        f"{call.source} {call.name}",
+        f"{when} {call.caller}: {call_text(call)}",
     )
 
 

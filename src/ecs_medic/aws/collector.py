@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from ecs_medic.aws.collect import capacity as capacity_family
-from ecs_medic.aws.collect import core, registry
+from ecs_medic.aws.collect import core, registry, trail
 from ecs_medic.aws.collect.access import collect_access
 from ecs_medic.aws.collect.network import collect_network
 from ecs_medic.aws.collect.reader import Reader
@@ -54,6 +54,7 @@ class Collector:
             access = pipelines.submit(
                 collect_access, reader, service, region, definitions, images=images, fleet=fleet
             )
+            refused = reader.submit(trail.refused_calls, reader, _now())  # a leaf: calls only
             capacity = pipelines.submit(
                 capacity_family.collect_capacity, reader, service, fleet, tasks, _now()
             )
@@ -72,6 +73,7 @@ class Collector:
                 network=network.result(),
                 access=access.result(),
                 capacity=capacity.result(),
+                api_calls=refused.result(),
                 collected_at=_now(),
             )
         # every pipeline has finished: the gaps are complete

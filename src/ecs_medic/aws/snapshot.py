@@ -39,6 +39,7 @@ from ecs_medic.aws.snapshot_network import (
     Vpc,
     VpcEndpoint,
 )
+from ecs_medic.aws.snapshot_trail import ApiCall
 from ecs_medic.context.expected import ExpectedSpec
 
 
@@ -411,6 +412,7 @@ class ServiceSnapshot:
     network: NetworkView = field(default_factory=NetworkView)
     access: AccessView = field(default_factory=AccessView)
     capacity: CapacityView = field(default_factory=CapacityView)
+    api_calls: tuple[ApiCall, ...] = ()  # refused write calls of the account (CloudTrail)
     gaps: tuple[Gap, ...] = ()
     collected_at: datetime | None = None
     expected: ExpectedSpec | None = None  # the spec Planton deploys, when it manages the service

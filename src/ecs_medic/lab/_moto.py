@@ -12,6 +12,7 @@ import ipaddress
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ecs_medic.lab import stubs
+from ecs_medic.lab import stubs, stubs_trail
 from ecs_medic.lab.faults import Fault, matching, request_operation, respond
 from ecs_medic.lab.live import (
     LiveContainer,
@@ -106,6 +107,7 @@ class LabServer:
         self.faults: list[Fault] = []  # read by every request; see lab/faults.py
         self.requests: list[tuple[str, str]] = []  # (service, operation) of every request
         self.clients: list[tuple[str, str, str]] = []  # (service, operation, client_tag(...))
+        self.clock: Callable[[], float] = time.time  # the lab sets its simulated clock
         self._thread: threading.Thread | None = None
 
     def start(self, host: str, port: int) -> int:
@@ -114,7 +116,14 @@ class LabServer:
         self._server = make_server(
             host,
             port,
-            _serialized(app, self._lock, self._account, self.faults, (self.requests, self.clients)),
+            _serialized(
+                app,
+                self._lock,
+                self._account,
+                self.faults,
+                (self.requests, self.clients),
+                clock=lambda: self.clock(),  # noqa: PLW0108 - the lab replaces `clock` after start
+            ),
             True,
             request_handler=_QuietHandler,
         )
@@ -139,11 +148,13 @@ def _serialized(
     account: str,
     faults: list[Fault],
     logs: tuple[list[tuple[str, str]], list[tuple[str, str, str]]],
+    *,
+    clock: Callable[[], float],
 ) -> Callable[..., Iterable[bytes]]:
     """Wrap a WSGI app: one request at a time, in the lab's account, faults answered first.
 
     Requests never interleave with a tick; an operation with an injected fault gets AWS's
-    error instead of moto's answer.
+    error instead of moto's answer. Write calls go to the lab's CloudTrail history.
     """
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -152,11 +163,22 @@ def _serialized(
         requests, clients = logs
         requests.append(operation)
         clients.append((*operation, client_tag(str(environ.get("HTTP_USER_AGENT", "")))))
-        if faults and (fault := matching(faults, *operation)):
-            return respond(fault, environ, account, start_response)
+        body = stubs_trail.read_body(environ)
+        statuses: list[str] = []
+
+        def respond_as(status: str, headers: Any, *rest: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, *rest)
+
         with lock:
-            stubbed = stubs.answer(operation, environ, account, start_response)
-            return stubbed if stubbed is not None else list(app(environ, start_response))
+            if faults and (fault := matching(faults, *operation)):
+                out = list(respond(fault, environ, account, respond_as))
+            else:
+                stubbed = stubs.answer(operation, environ, account, respond_as)
+                out = list(stubbed if stubbed is not None else app(environ, respond_as))
+            status = statuses[0] if statuses else "200 OK"
+            stubs_trail.note(operation, environ, body, (status, b"".join(out)), clock())
+        return out
 
     return wsgi
 
@@ -183,6 +205,9 @@ def _install_patches() -> None:
         _patch_list_tasks()
         _patch_update_service()
         _patch_create_service()
+        from ecs_medic.lab import _moto_fargate  # noqa: PLC0415 - it builds on this module
+
+        _moto_fargate.install()  # AWS's refusals at registration and deployment
         _patched.append(True)
 
 

@@ -23,6 +23,7 @@ from ecs_medic.lab.external import ExternalImage
 _KEYS = {
     "network", "roles", "secrets", "parameters", "kms_keys", "log_group",
     "repository_policies", "images", "task_definition", "external_images", "service_linked_role",
+    "fargate",
 }  # fmt: skip
 
 
@@ -40,7 +41,9 @@ class NetworkSpec:
     """How the task's network differs from private subnets behind NAT."""
 
     nat: bool = True  # the private route table's 0.0.0.0/0 route to the NAT gateway
-    task_subnets: str = "private"  # public (IGW-routed), small (/28s full of ENIs), zone-e
+    # public (IGW-routed), small (/28s full of ENIs), zone-e, zone-a (only us-east-1a),
+    # three-zones (private a, b and c; the ALB only in a and b)
+    task_subnets: str = "private"
     endpoints: tuple[EndpointSpec, ...] = ()
     task_egress_ports: tuple[int, ...] | None = None  # None: AWS's default allow-all egress
     nacl_deny_egress_ports: tuple[int, ...] = ()  # a NACL on the task subnets denying these
@@ -107,6 +110,19 @@ class TaskDefinitionSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FargateSpec:
+    """The account's Fargate limits and capacity, which no ECS configuration shows.
+
+    The vCPU quota is the Service Quotas value fargate L-3032A538 (On-Demand vCPU), which the
+    lab's stub serves and raises. Zones without capacity are the state of AWS's fleet at this
+    time; no API shows them.
+    """
+
+    vcpu_quota: int | None = None  # None: AWS's default, far above any lab service
+    no_capacity_zones: tuple[str, ...] = ()  # zones where Fargate On-Demand has no capacity
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSpec:
     """Everything the `account:` section declares."""
 
@@ -121,6 +137,7 @@ class AccountSpec:
     task_definition: TaskDefinitionSpec = TaskDefinitionSpec()
     external_images: tuple[ExternalImage, ...] = ()
     service_linked_role: bool = True  # AWSServiceRoleForECS exists, as in any account using ECS
+    fargate: FargateSpec = FargateSpec()
 
 
 def parse_account(data: Any, where: str) -> AccountSpec:
@@ -149,6 +166,17 @@ def parse_account(data: Any, where: str) -> AccountSpec:
             _external(n, s, f"{where}.external_images")
             for n, s in _items(doc, "external_images", where)
         ),
+        fargate=_fargate(doc.get("fargate", {}), f"{where}.fargate"),
+    )
+
+
+def _fargate(data: Any, where: str) -> FargateSpec:
+    doc = _mapping(data, where)
+    _only(doc, {"vcpu_quota", "no_capacity_zones"}, where)
+    quota = doc.get("vcpu_quota")
+    return FargateSpec(
+        vcpu_quota=None if quota is None else int(quota),
+        no_capacity_zones=tuple(str(z) for z in doc.get("no_capacity_zones", ())),
     )
 
 

@@ -418,7 +418,7 @@ def _service_options(scenario: Scenario, group_arn: str) -> dict[str, Any]:
     spec = scenario.service
     options = builder_ec2.launch_fields(scenario.ec2, spec.cluster, spec.launch_type)
     if spec.launch_type == "FARGATE":
-        options["platformVersion"] = "1.4.0"
+        options["platformVersion"] = spec.platform_version
     if group_arn:
         first = scenario.containers[0]
         options["loadBalancers"] = [

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ecs_medic.lab import _moto_ec2, _moto_iam, external, inprocess
+from ecs_medic.lab import _moto_ec2, _moto_iam, builder_fargate, external, inprocess
 from ecs_medic.lab.account_spec import AccountSpec, ImageSpec, KeySpec, RoleSpec, SecretSpec
 
 GIB = 1024**3
@@ -78,6 +78,7 @@ class AccessBuilder:
         if self.spec.service_linked_role:
             self._service_linked_role()
         NetworkChanges(self, network).apply()
+        builder_fargate.apply(self.builder.account_id, self.builder.region, self.spec.fargate)
         keys = {k.alias: self._key(k) for k in self.spec.kms_keys}
         for role in self.spec.roles:
             self.built.roles[role.name] = self._role(role)
@@ -251,6 +252,12 @@ class NetworkChanges:
             self.network["private"] = self._small_subnets()
         if self.spec.task_subnets == "zone-e":
             self.network["private"] = self._zone_e_subnets()
+        if self.spec.task_subnets == "zone-a":  # pinned to one zone (lab/builder_fargate.py)
+            self.network["private"] = self.network["private"][:1]
+        if self.spec.task_subnets == "three-zones":
+            self.network["private"] = builder_fargate.third_zone_subnets(
+                self.ec2, self.network, self.access.fill["cluster"], self.access.builder.region
+            )
         if self.spec.endpoints:
             self._endpoints()
         if self.spec.task_egress_ports is not None:

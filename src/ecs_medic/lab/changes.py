@@ -6,7 +6,7 @@ from ecs_medic.lab.scenario import Change, Step
 
 
 def change_steps(change: Change) -> tuple[Step, ...]:
-    """Re-pushed tags first, then a new revision with new image tags, then the desired count."""
+    """Re-pushed tags, a new revision with new image tags, the desired count, CI's pipeline."""
     steps = [
         Step("push_image", {"container": container, "tag": tag, "rebuild": True})
         for container, tags in change.push
@@ -17,4 +17,6 @@ def change_steps(change: Change) -> tuple[Step, ...]:
         steps.append(Step("revise_task_definition", {"containers": tags}))
     if change.desired is not None:
         steps.append(Step("update_service", {"desiredCount": change.desired}))
+    if change.pipeline:  # lab/steps_fargate.py: stops at the first call AWS refuses
+        steps.append(Step("pipeline", {"steps": [{s.action: s.params} for s in change.pipeline]}))
     return tuple(steps)

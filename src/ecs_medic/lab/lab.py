@@ -46,6 +46,7 @@ class Lab:
         self._ticker: threading.Thread | None = None
         self._halt = threading.Event()
         self.endpoint_url = f"http://{HOST}:{port}"
+        server.clock = lambda: self._now  # CloudTrail events carry the simulated time
 
     @classmethod
     def start(cls, scenarios: Sequence[str], *, port: int = 0, warmup_s: float = 600.0) -> Lab:

@@ -45,6 +45,7 @@ from ecs_medic.lab.live import LiveService, LiveTaskDefinition
 from ecs_medic.lab.scenario import AppProfile
 from ecs_medic.lab.stages_access import launch_refusal
 from ecs_medic.lab.stages_lb import path_failure
+from ecs_medic.lab.stages_placement_fargate import place
 from ecs_medic.lab.tasks import STOPPED_VISIBLE_S, SimTask, TargetState, at
 
 MAX_EVENTS = 100  # describe_services shows the 100 most recent
@@ -288,9 +289,21 @@ class ServiceSim:
         if on_ec2:
             started = self._launch_on_ec2(live, definition, count, now)
         else:
-            started = [self._launch_one(live, definition, now) for _ in range(count)]
+            started = self._launch_on_fargate(live, definition, count, now)
         if started:
             self._emit(messages.started_tasks(self.name, [t.id for t in started]), now)
+
+    def _launch_on_fargate(
+        self, live: LiveService, definition: LiveTaskDefinition, count: int, now: float
+    ) -> list[SimTask]:
+        """Place tasks in zones with Fargate capacity, within the vCPU quota and the ENI burst."""
+        placement = place(self.scope, live, definition, count)  # stage 1 on Fargate
+        if placement.event is not None:
+            self._refuse(placement.event, now)
+        return [
+            self._launch_one(live, definition, now, subnets=placement.subnets)
+            for _ in range(placement.count)
+        ]
 
     def _launch_on_ec2(
         self, live: LiveService, definition: LiveTaskDefinition, count: int, now: float
@@ -322,10 +335,10 @@ class ServiceSim:
         definition: LiveTaskDefinition,
         now: float,
         placement: stages_placement_ec2.Placement | None = None,
+        subnets: tuple[str, ...] = (),
     ) -> SimTask:
         if placement is None:
-            subnet = live.subnets[self._turn % len(live.subnets)]
-            self._turn += 1
+            subnet = self._spread(subnets or live.subnets)
             handle = _moto.launch_task(self.scope, live, definition.arn, self.primary.id, subnet)
         else:
             handle = _moto_ecs_instances.launch_on_instance(
@@ -355,6 +368,17 @@ class ServiceSim:
         )
         self.tasks[arn] = task
         return task
+
+    def _spread(self, subnets: tuple[str, ...]) -> str:
+        """The next subnet, in the zone with the fewest active tasks (ECS spreads across AZs)."""
+        self._turn += 1
+        zones = {s: _moto.subnet_zone(self.scope, s) for s in subnets}
+        load = dict.fromkeys(zones.values(), 0)
+        for task in self.tasks.values():
+            if task.active and task.network[2] in load:
+                load[task.network[2]] += 1
+        order = subnets[self._turn % len(subnets) :] + subnets[: self._turn % len(subnets)]
+        return min(order, key=lambda s: load[zones[s]])
 
     def _pinned(self, image: str) -> str | None:
         """The digest the PRIMARY deployment resolved for an image when it started (S2).

@@ -81,6 +81,7 @@ class ServiceSpec:
     max_percent: int = 200
     circuit_breaker: bool = True
     rollback: bool = True
+    platform_version: str = "1.4.0"  # Fargate only
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Change:
     images: tuple[tuple[str, str], ...] = ()  # container -> image: a new revision is deployed
     push: tuple[tuple[str, tuple[str, ...]], ...] = ()  # container -> tags re-pushed, new digest
     desired: int | None = None  # update_service(desiredCount=...)
+    pipeline: tuple[Step, ...] = ()  # CI's deploy job: it stops at the first call AWS refuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +251,7 @@ def _steps_part(doc: dict[str, Any], source: str) -> dict[str, Any]:
 
 def _change(data: Any, where: str) -> Change:
     fields = _mapping(data, where)
-    _only(fields, {"images", "push", "desired"}, where)
+    _only(fields, {"images", "push", "desired", "pipeline"}, where)
     push = _mapping(fields.get("push", {}), where)
     return Change(
         images=tuple(
@@ -257,6 +259,7 @@ def _change(data: Any, where: str) -> Change:
         ),
         push=tuple((str(k), tuple(str(t) for t in v)) for k, v in push.items()),
         desired=None if fields.get("desired") is None else int(fields["desired"]),
+        pipeline=_steps(fields.get("pipeline"), f"{where}.pipeline"),
     )
 
 

@@ -80,10 +80,21 @@ def apply_steps(
 
 
 def all_actions() -> dict[str, Callable[[Target, dict[str, Any]], None]]:
-    """These actions plus those of the network, image, IAM, logging, EC2 and scaling scenarios."""
-    from ecs_medic.lab import steps_access, steps_ec2, steps_scaling  # noqa: PLC0415 - Target
+    """These actions plus those of the network, image, IAM, logging, EC2, scaling, Fargate ones."""
+    from ecs_medic.lab import (  # noqa: PLC0415 - they build on Target from here
+        steps_access,
+        steps_ec2,
+        steps_fargate,
+        steps_scaling,
+    )
 
-    return {**ACTIONS, **steps_access.ACTIONS, **steps_ec2.ACTIONS, **steps_scaling.ACTIONS}
+    return {
+        **ACTIONS,
+        **steps_access.ACTIONS,
+        **steps_ec2.ACTIONS,
+        **steps_scaling.ACTIONS,
+        **steps_fargate.ACTIONS,
+    }
 
 
 def describe_step(step: Step) -> str:
@@ -108,8 +119,8 @@ def force_new_deployment(target: Target, params: dict[str, Any]) -> None:
 def revise_task_definition(target: Target, params: dict[str, Any]) -> None:
     """Register a revision with task-level and per-container changes, and deploy it.
 
-    `containers: {name: {field: value}}` sets container fields; a value of null removes one,
-    and `tag` swaps the image tag in the same repository.
+    `containers: {name: {field: value}}` sets container fields; a value of null removes one
+    (at task level too), and `tag` swaps the image tag in the same repository.
     """
     ecs = target.clients["ecs"]
     current = ecs.describe_task_definition(taskDefinition=target.describe()["taskDefinition"])
@@ -125,6 +136,7 @@ def revise_task_definition(target: Target, params: dict[str, Any]) -> None:
             else:
                 container[key] = value
     definition.update(params, containerDefinitions=containers)
+    definition = {k: v for k, v in definition.items() if v is not None}  # null removes a field
     arn = ecs.register_task_definition(**definition)["taskDefinition"]["taskDefinitionArn"]
     target.update(taskDefinition=arn)
 
@@ -202,9 +214,10 @@ ACTIONS: dict[str, Callable[[Target, dict[str, Any]], None]] = {
 
 def _register_access_steps() -> None:
     """Add the network, IAM, secrets and logging steps (lab/steps_access.py)."""
-    from ecs_medic.lab import steps_access  # noqa: PLC0415 - it imports this module
+    from ecs_medic.lab import steps_access, steps_fargate  # noqa: PLC0415 - they import this
 
     ACTIONS.update(steps_access.ACTIONS)
+    ACTIONS.update(steps_fargate.ACTIONS)
 
 
 def _rebuilt(manifest: str) -> str:

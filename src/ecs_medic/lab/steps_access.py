@@ -363,3 +363,6 @@ def delete_repository_policy(target: Target, params: dict[str, Any]) -> None:
 
 ACTIONS["reset_endpoint_policy"] = reset_endpoint_policy
 ACTIONS["delete_repository_policy"] = delete_repository_policy
+
+client = _client  # for the other step modules (lab/steps_fargate.py)
+subnet_name = _name

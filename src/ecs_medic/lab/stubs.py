@@ -9,6 +9,8 @@ launch stages' read cache honest) and serves the stubbed operations itself:
   evaluator that decides whether the lab's tasks may pull, read secrets and write logs.
 - the JSON-protocol operations of lab/stubs_json.py (task protection, service deployments,
   scaling activities), in the region the request was signed for.
+- service-quotas for the fargate service code (lab/stubs_quotas.py), cloudtrail:LookupEvents
+  (lab/stubs_trail.py).
 
 Every client reaches these the same way: boto3 with endpoint_url, and the AWS CLI inside
 the AWS MCP servers through AWS_ENDPOINT_URL, both land on the lab's one HTTP server.
@@ -25,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from ecs_medic.lab import inprocess
+from ecs_medic.lab import inprocess, stubs_quotas, stubs_trail
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.iam_policy import Request, evaluate
 
@@ -51,6 +53,10 @@ def answer(
         status, document = json_stub(_json_body(environ), Scope(account, _region(environ)))
         start_response(status, [("Content-Type", "application/x-amz-json-1.1")])
         return [json.dumps(document).encode()]
+    for lab_stub in (stubs_quotas.answer, stubs_trail.answer):
+        answered = lab_stub(operation, environ, account, start_response)
+        if answered is not None:
+            return answered
     stub = STUBS.get(operation)
     if stub is None:
         return None

@@ -1,0 +1,196 @@
+"""moto internals the Fargate placement stage reads and writes (part of `_moto.py`'s remit).
+
+moto 5.2.5 models no Fargate fleet: no quotas for the `fargate` service code (its Service
+Quotas backend knows only `vpc`), no capacity. The lab keeps both on moto's backend objects
+of the lab account, so they are reset with the account like everything else.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from moto.backends import get_backend
+from moto.ecs.exceptions import ECSException, TaskDefinitionNotFoundException
+from moto.ecs.models import EC2ContainerServiceBackend
+
+from ecs_medic.lab.stages_placement_fargate import (
+    Rejection,
+    platform_rejection,
+    registration_rejection,
+    target_type_rejection,
+)
+
+if TYPE_CHECKING:  # _moto imports the stubs, which import this module
+    from ecs_medic.lab._moto import Scope
+
+VCPU_QUOTA = "L-3032A538"  # fargate: Fargate On-Demand vCPU resource count
+DEFAULT_VCPU_QUOTA = 4000.0  # far above any lab service; AWS's default varies by account
+_QUOTAS = "_ecs_medic_lab_fargate_quotas"  # attribute on the Service Quotas backend
+_NO_CAPACITY = "_ecs_medic_lab_fargate_no_capacity"  # attribute on the ECS backend
+
+
+def _quotas_backend(scope: Scope) -> Any:
+    return get_backend("service-quotas")[scope.account][scope.region]
+
+
+def _ecs(scope: Scope) -> Any:
+    return get_backend("ecs")[scope.account][scope.region]
+
+
+def quota(scope: Scope, code: str) -> float | None:
+    """The applied value of a fargate quota; None for a code the lab does not model."""
+    if code != VCPU_QUOTA:
+        return None
+    values: dict[str, float] = getattr(_quotas_backend(scope), _QUOTAS, {})
+    return values.get(code, DEFAULT_VCPU_QUOTA)
+
+
+def set_quota(scope: Scope, code: str, value: float) -> None:
+    """Apply a new value to a fargate quota (the builder, or an approved increase)."""
+    backend = _quotas_backend(scope)
+    values: dict[str, float] = getattr(backend, _QUOTAS, {})
+    values[code] = float(value)
+    setattr(backend, _QUOTAS, values)
+
+
+def no_capacity_zones(scope: Scope) -> frozenset[str]:
+    """Zones where Fargate On-Demand has no capacity at this time."""
+    return frozenset(getattr(_ecs(scope), _NO_CAPACITY, ()))
+
+
+def set_no_capacity_zones(scope: Scope, zones: tuple[str, ...]) -> None:
+    """Declare zones without Fargate capacity (added to those declared before)."""
+    backend = _ecs(scope)
+    setattr(backend, _NO_CAPACITY, no_capacity_zones(scope) | frozenset(zones))
+
+
+def vcpu_in_use(scope: Scope) -> float:
+    """The vCPU held by the account's Fargate tasks in this region that have not stopped."""
+    backend = _ecs(scope)
+    total = 0
+    for tasks in backend.tasks.values():
+        for task in tasks.values():
+            if task.launch_type == "FARGATE" and getattr(task, "_status", None) != "STOPPED":
+                total += _task_cpu(backend, task)
+    return total / 1024
+
+
+def _task_cpu(backend: Any, task: Any) -> int:
+    """The task's CPU units, from its task definition (0 when unknown)."""
+    try:
+        definition = backend.describe_task_definition(task.task_definition_arn)
+    except TaskDefinitionNotFoundException:
+        return 0
+    try:
+        return int(definition.cpu or 0)
+    except ValueError:
+        return 0
+
+
+# --- AWS's refusals at registration and deployment ----------------------------------------
+
+
+def install() -> None:
+    """Make RegisterTaskDefinition, CreateService and UpdateService refuse what AWS refuses.
+
+    Called once per process by `_moto._install_patches`, after its own patches.
+    """
+    _patch_register()
+    _patch_create_service()
+    _patch_update_service()
+
+
+def _raise(rejection: Rejection | None) -> None:
+    if rejection is not None:
+        raise ECSException(rejection.code, rejection.message)
+
+
+def _patch_register() -> None:
+    original = EC2ContainerServiceBackend.register_task_definition
+
+    def register_task_definition(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
+        request = {
+            "requiresCompatibilities": bound.get("requires_compatibilities"),
+            "cpu": bound.get("cpu"),
+            "memory": bound.get("memory"),
+            "executionRoleArn": bound.get("execution_role_arn"),
+            "containerDefinitions": bound.get("container_definitions"),
+        }
+        _raise(registration_rejection(request))
+        return original(self, *args, **kwargs)
+
+    EC2ContainerServiceBackend.register_task_definition = register_task_definition  # type: ignore[method-assign]
+
+
+def _patch_create_service() -> None:
+    original = EC2ContainerServiceBackend.create_service
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
+        definition = _definition(self, bound.get("task_definition_str"))
+        _check_deployment(
+            self,
+            definition,
+            bound.get("launch_type") or "EC2",
+            bound.get("platform_version"),
+            bound.get("load_balancers") or [],
+        )
+        return original(self, *args, **kwargs)
+
+    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+
+
+def _patch_update_service() -> None:
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        cluster = str(service_properties.get("cluster", "default"))
+        name = str(service_properties.get("service", "")).rsplit("/", 1)[-1]
+        current = self._get_service(cluster, name)
+        definition = _definition(
+            self, service_properties.get("task_definition") or current.task_definition
+        )
+        _check_deployment(
+            self,
+            definition,
+            current.launch_type or "EC2",
+            service_properties.get("platform_version") or current.platform_version,
+            service_properties.get("load_balancers") or current.load_balancers or [],
+        )
+        return original(self, service_properties)
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
+def _definition(backend: Any, ref: str | None) -> Any:
+    """The task definition a call names, or None (moto then answers as it would)."""
+    if not ref:
+        return None
+    try:
+        return backend.describe_task_definition(ref)
+    except TaskDefinitionNotFoundException:
+        return None
+
+
+def _check_deployment(
+    backend: Any,
+    definition: Any,
+    launch_type: str,
+    platform: str | None,
+    load_balancers: list[dict[str, Any]],
+) -> None:
+    """Refuse a platform version or target group the revision cannot run with, as AWS does."""
+    if definition is None:
+        return
+    if launch_type == "FARGATE":
+        storage = (definition.ephemeral_storage or {}).get("sizeInGiB") or 20
+        efs = any(v.get("efsVolumeConfiguration") for v in definition.volumes or [])
+        _raise(platform_rejection(platform, int(storage), efs))
+    groups = get_backend("elbv2")[backend.account_id][backend.region_name].target_groups
+    for entry in load_balancers:
+        group = groups.get(str(entry.get("targetGroupArn", "")))
+        if group is not None:
+            mode = str(definition.network_mode or "bridge")
+            _raise(target_type_rejection(group.arn, str(group.target_type), mode))
