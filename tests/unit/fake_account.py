@@ -487,6 +487,7 @@ def answers() -> dict[tuple[str, str], Answer]:
             "events": [{"timestamp": 1764151200000, "message": "heap at 98%\n"}]
         },
         ("application-autoscaling", "DescribeScalableTargets"): {"ScalableTargets": []},
+        ("cloudtrail", "LookupEvents"): {"Events": []},
         ("cloudwatch", "GetMetricData"): {
             "MetricDataResults": [
                 {

@@ -38,41 +38,58 @@ def _ecs(scope: Scope) -> Any:
     return get_backend("ecs")[scope.account][scope.region]
 
 
-def quota(scope: Scope, code: str) -> float | None:
-    """The applied value of a fargate quota; None for a code the lab does not model."""
+def quota(scope: Scope, code: str, cluster: str | None = None) -> float | None:
+    """The applied value of a fargate quota; None for a code the lab does not model.
+
+    AWS's quota is account-wide. A lab serving several scenarios shares one account, so a
+    scenario's quota applies to its own cluster's tasks; asked for no cluster, the lowest.
+    """
     if code != VCPU_QUOTA:
         return None
-    values: dict[str, float] = getattr(_quotas_backend(scope), _QUOTAS, {})
-    return values.get(code, DEFAULT_VCPU_QUOTA)
+    values = _quotas(scope)
+    if cluster is not None:
+        return values.get(cluster, DEFAULT_VCPU_QUOTA)
+    return min(values.values(), default=DEFAULT_VCPU_QUOTA)
 
 
-def set_quota(scope: Scope, code: str, value: float) -> None:
-    """Apply a new value to a fargate quota (the builder, or an approved increase)."""
+def set_quota(scope: Scope, code: str, value: float, cluster: str | None = None) -> None:
+    """Apply a value: to one cluster (the builder), or to every one (an approved increase)."""
+    if code != VCPU_QUOTA:
+        return
+    values = _quotas(scope)
+    for name in [cluster] if cluster is not None else list(values):
+        values[name] = float(value)
+
+
+def _quotas(scope: Scope) -> dict[str, float]:
     backend = _quotas_backend(scope)
-    values: dict[str, float] = getattr(backend, _QUOTAS, {})
-    values[code] = float(value)
-    setattr(backend, _QUOTAS, values)
+    if not hasattr(backend, _QUOTAS):
+        setattr(backend, _QUOTAS, {})
+    values: dict[str, float] = getattr(backend, _QUOTAS)
+    return values
 
 
-def no_capacity_zones(scope: Scope) -> frozenset[str]:
-    """Zones where Fargate On-Demand has no capacity at this time."""
-    return frozenset(getattr(_ecs(scope), _NO_CAPACITY, ()))
+def no_capacity_zones(scope: Scope, cluster: str) -> frozenset[str]:
+    """Zones where Fargate On-Demand has no capacity for this cluster's scenario now."""
+    zones: dict[str, frozenset[str]] = getattr(_ecs(scope), _NO_CAPACITY, {})
+    return zones.get(cluster, frozenset())
 
 
-def set_no_capacity_zones(scope: Scope, zones: tuple[str, ...]) -> None:
-    """Declare zones without Fargate capacity (added to those declared before)."""
+def set_no_capacity_zones(scope: Scope, cluster: str, zones: tuple[str, ...]) -> None:
+    """Declare zones without Fargate capacity for a scenario's cluster (the fleet's state)."""
     backend = _ecs(scope)
-    setattr(backend, _NO_CAPACITY, no_capacity_zones(scope) | frozenset(zones))
+    declared: dict[str, frozenset[str]] = getattr(backend, _NO_CAPACITY, {})
+    declared[cluster] = frozenset(zones)
+    setattr(backend, _NO_CAPACITY, declared)
 
 
-def vcpu_in_use(scope: Scope) -> float:
-    """The vCPU held by the account's Fargate tasks in this region that have not stopped."""
+def vcpu_in_use(scope: Scope, cluster: str) -> float:
+    """The vCPU held by the cluster's Fargate tasks that have not stopped (see `quota`)."""
     backend = _ecs(scope)
     total = 0
-    for tasks in backend.tasks.values():
-        for task in tasks.values():
-            if task.launch_type == "FARGATE" and getattr(task, "_status", None) != "STOPPED":
-                total += _task_cpu(backend, task)
+    for task in backend.tasks.get(cluster, {}).values():
+        if task.launch_type == "FARGATE" and getattr(task, "_status", None) != "STOPPED":
+            total += _task_cpu(backend, task)
     return total / 1024
 
 

@@ -78,7 +78,9 @@ class AccessBuilder:
         if self.spec.service_linked_role:
             self._service_linked_role()
         NetworkChanges(self, network).apply()
-        builder_fargate.apply(self.builder.account_id, self.builder.region, self.spec.fargate)
+        builder_fargate.apply(
+            self.builder.account_id, self.builder.region, self.fill["cluster"], self.spec.fargate
+        )
         keys = {k.alias: self._key(k) for k in self.spec.kms_keys}
         for role in self.spec.roles:
             self.built.roles[role.name] = self._role(role)

@@ -14,13 +14,13 @@ from ecs_medic.lab import _moto, _moto_fargate
 from ecs_medic.lab.account_spec import FargateSpec
 
 
-def apply(account: str, region: str, spec: FargateSpec) -> None:
-    """Set the account's Fargate quota and the zones without Fargate capacity."""
+def apply(account: str, region: str, cluster: str, spec: FargateSpec) -> None:
+    """Set the Fargate quota and the zones without capacity for the scenario's cluster."""
     scope = _moto.Scope(account, region)
     if spec.vcpu_quota is not None:
-        _moto_fargate.set_quota(scope, _moto_fargate.VCPU_QUOTA, spec.vcpu_quota)
+        _moto_fargate.set_quota(scope, _moto_fargate.VCPU_QUOTA, spec.vcpu_quota, cluster)
     if spec.no_capacity_zones:
-        _moto_fargate.set_no_capacity_zones(scope, spec.no_capacity_zones)
+        _moto_fargate.set_no_capacity_zones(scope, cluster, spec.no_capacity_zones)
 
 
 def third_zone_subnets(ec2: Any, network: dict[str, Any], cluster: str, region: str) -> list[str]:

@@ -47,21 +47,23 @@ def place(
     """Place up to `wanted` tasks: only in zones with capacity, only within the vCPU quota."""
     if live.launch_type != "FARGATE":
         return Placement(wanted, live.subnets)
-    empty = _moto_fargate.no_capacity_zones(scope)
+    empty = _moto_fargate.no_capacity_zones(scope, live.cluster)
     subnets = tuple(s for s in live.subnets if _moto.subnet_zone(scope, s) not in empty)
     if not subnets:
         return Placement(0, (), CAPACITY_UNAVAILABLE)
-    fits = _within_quota(scope, definition, wanted)
+    fits = _within_quota(scope, live.cluster, definition, wanted)
     return Placement(fits, subnets, VCPU_LIMIT if fits < wanted else None)
 
 
-def _within_quota(scope: _moto.Scope, definition: LiveTaskDefinition, wanted: int) -> int:
+def _within_quota(
+    scope: _moto.Scope, cluster: str, definition: LiveTaskDefinition, wanted: int
+) -> int:
     """How many tasks of this size fit under the On-Demand vCPU quota next to those running."""
     vcpu = (definition.cpu or 0) / 1024
-    limit = _moto_fargate.quota(scope, _moto_fargate.VCPU_QUOTA)
+    limit = _moto_fargate.quota(scope, _moto_fargate.VCPU_QUOTA, cluster)
     if vcpu <= 0 or limit is None:
         return wanted
-    headroom = limit - _moto_fargate.vcpu_in_use(scope)
+    headroom = limit - _moto_fargate.vcpu_in_use(scope, cluster)
     return max(0, min(wanted, math.floor(headroom / vcpu + 1e-9)))
 
 

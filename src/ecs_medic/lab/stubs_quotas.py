@@ -1,10 +1,10 @@
 """Service Quotas for the `fargate` service code, which moto 5.2.5 does not know (only `vpc`).
 
 Served by lab/stubs.py before moto, in Service Quotas' JSON protocol: GetServiceQuota and
-ListServiceQuotas read the account's applied On-Demand vCPU quota (L-3032A538) that the
-Fargate placement stage compares with the vCPU in use; RequestServiceQuotaIncrease applies
-the new value at once (AWS approves small increases automatically, usually within minutes),
-so the next placement sees it.
+ListServiceQuotas read the applied On-Demand vCPU quota (L-3032A538) that the Fargate
+placement stage compares with the vCPU in use (the lowest a scenario declared, see
+lab/_moto_fargate.py); RequestServiceQuotaIncrease applies the new value at once (AWS
+approves small increases automatically, usually within minutes), so the next placement sees it.
 """
 
 from __future__ import annotations
