@@ -28,6 +28,7 @@ VCPU_QUOTA = "L-3032A538"  # fargate: Fargate On-Demand vCPU resource count
 DEFAULT_VCPU_QUOTA = 4000.0  # far above any lab service; AWS's default varies by account
 _QUOTAS = "_ecs_medic_lab_fargate_quotas"  # attribute on the Service Quotas backend
 _NO_CAPACITY = "_ecs_medic_lab_fargate_no_capacity"  # attribute on the ECS backend
+_ENI_BURST = "_ecs_medic_lab_eni_burst"  # attribute on the ECS backend
 
 
 def _quotas_backend(scope: Scope) -> Any:
@@ -81,6 +82,20 @@ def set_no_capacity_zones(scope: Scope, cluster: str, zones: tuple[str, ...]) ->
     declared: dict[str, frozenset[str]] = getattr(backend, _NO_CAPACITY, {})
     declared[cluster] = frozenset(zones)
     setattr(backend, _NO_CAPACITY, declared)
+
+
+def eni_burst(scope: Scope, cluster: str) -> int | None:
+    """How many task ENIs the scheduler may create at once for this cluster; None: plenty."""
+    bursts: dict[str, int] = getattr(_ecs(scope), _ENI_BURST, {})
+    return bursts.get(cluster)
+
+
+def set_eni_burst(scope: Scope, cluster: str, burst: int) -> None:
+    """Declare what the account's other EC2 callers leave of the ENI-creation token bucket."""
+    backend = _ecs(scope)
+    bursts: dict[str, int] = getattr(backend, _ENI_BURST, {})
+    bursts[cluster] = burst
+    setattr(backend, _ENI_BURST, bursts)
 
 
 def vcpu_in_use(scope: Scope, cluster: str) -> float:

@@ -120,6 +120,9 @@ class FargateSpec:
 
     vcpu_quota: int | None = None  # None: AWS's default, far above any lab service
     no_capacity_zones: tuple[str, ...] = ()  # zones where Fargate On-Demand has no capacity
+    # Task ENIs the scheduler may create at once: what the account's other EC2 callers leave of
+    # the CreateNetworkInterface token bucket. None: plenty.
+    eni_burst: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +175,12 @@ def parse_account(data: Any, where: str) -> AccountSpec:
 
 def _fargate(data: Any, where: str) -> FargateSpec:
     doc = _mapping(data, where)
-    _only(doc, {"vcpu_quota", "no_capacity_zones"}, where)
-    quota = doc.get("vcpu_quota")
+    _only(doc, {"vcpu_quota", "no_capacity_zones", "eni_burst"}, where)
+    quota, burst = doc.get("vcpu_quota"), doc.get("eni_burst")
     return FargateSpec(
         vcpu_quota=None if quota is None else int(quota),
         no_capacity_zones=tuple(str(z) for z in doc.get("no_capacity_zones", ())),
+        eni_burst=None if burst is None else int(burst),
     )
 
 

@@ -21,6 +21,8 @@ def apply(account: str, region: str, cluster: str, spec: FargateSpec) -> None:
         _moto_fargate.set_quota(scope, _moto_fargate.VCPU_QUOTA, spec.vcpu_quota, cluster)
     if spec.no_capacity_zones:
         _moto_fargate.set_no_capacity_zones(scope, cluster, spec.no_capacity_zones)
+    if spec.eni_burst is not None:
+        _moto_fargate.set_eni_burst(scope, cluster, spec.eni_burst)
 
 
 def third_zone_subnets(ec2: Any, network: dict[str, Any], cluster: str, region: str) -> list[str]:

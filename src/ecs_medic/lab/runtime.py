@@ -297,7 +297,7 @@ class ServiceSim:
         self, live: LiveService, definition: LiveTaskDefinition, count: int, now: float
     ) -> list[SimTask]:
         """Place tasks in zones with Fargate capacity, within the vCPU quota and the ENI burst."""
-        placement = place(self.scope, live, definition, count)  # stage 1 on Fargate
+        placement = place(self.scope, live, definition, count, now)  # stage 1 on Fargate
         if placement.event is not None:
             self._refuse(placement.event, now)
         return [

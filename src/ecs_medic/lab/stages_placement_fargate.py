@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_medic.lab import _moto, _moto_fargate
+from ecs_medic.lab import _moto, _moto_fargate, stubs_trail
 from ecs_medic.lab.live import LiveService, LiveTaskDefinition
 
 _UNABLE = "(service {service}) was unable to place a task. Reason: "
@@ -29,6 +29,9 @@ CAPACITY_UNAVAILABLE = (
     "availability zone."
 )
 # AWS spells this one with a typographic apostrophe (catalogue S7).
+# A launch batch needs one ENI per task; when EC2 throttles the scheduler's calls, ECS drops
+# the batch and tries it again later, whole (the lab's simplification of its retries).
+THROTTLED = "(service {service}) operations are being throttled. Will try again later."
 VCPU_LIMIT = _UNABLE + "You’ve reached the limit on the number of vCPUs you can run concurrently"  # noqa: RUF001
 
 
@@ -42,7 +45,11 @@ class Placement:
 
 
 def place(
-    scope: _moto.Scope, live: LiveService, definition: LiveTaskDefinition, wanted: int
+    scope: _moto.Scope,
+    live: LiveService,
+    definition: LiveTaskDefinition,
+    wanted: int,
+    now: float = 0.0,
 ) -> Placement:
     """Place up to `wanted` tasks: only in zones with capacity, only within the vCPU quota."""
     if live.launch_type != "FARGATE":
@@ -52,7 +59,23 @@ def place(
     if not subnets:
         return Placement(0, (), CAPACITY_UNAVAILABLE)
     fits = _within_quota(scope, live.cluster, definition, wanted)
+    burst = _moto_fargate.eni_burst(scope, live.cluster)
+    if burst is not None and fits > burst:
+        _throttled(scope, fits - burst, now)
+        return Placement(0, subnets, THROTTLED)
     return Placement(fits, subnets, VCPU_LIMIT if fits < wanted else None)
+
+
+def _throttled(scope: _moto.Scope, calls: int, now: float) -> None:
+    """The scheduler's refused CreateNetworkInterface calls, as CloudTrail records them."""
+    for _ in range(calls):
+        stubs_trail.scheduler_event(
+            scope.account,
+            scope.region,
+            ("ec2.amazonaws.com", "CreateNetworkInterface"),
+            ("Client.RequestLimitExceeded", "Request limit exceeded."),
+            when=now,
+        )
 
 
 def _within_quota(
