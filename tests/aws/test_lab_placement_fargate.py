@@ -1,4 +1,4 @@
-"""Fargate placement and quota, load-balancer zone and refused-deployment scenarios.
+"""Fargate placement, quota and throttling, load-balancer zone, refused-deployment scenarios.
 
 One lab per scenario serves all three checks in sequence, to keep the suite fast: the
 catalogue's evidence shows; the plausible wrong fix leaves the same signature on what happens
@@ -25,6 +25,7 @@ SCENARIOS = [
     "fargate-vcpu-quota",
     "fargate-capacity-unavailable",
     "lb-zone-not-enabled",
+    "scheduler-throttled",
 ]
 # AWS refuses CI's change outright (CloudTrail has the error); the service runs on unchanged.
 REFUSED = [
