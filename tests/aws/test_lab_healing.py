@@ -93,6 +93,7 @@ def test_a_fix_of_app_crash_environment_heals(lab_factory):
         requiresCompatibilities=["FARGATE"],
         cpu=definition["cpu"],
         memory=definition["memory"],
+        executionRoleArn=definition["executionRoleArn"],  # Fargate refuses ECR images without
         containerDefinitions=containers,
     )["taskDefinition"]["taskDefinitionArn"]
     aws.ecs.update_service(cluster="prod", service="web", taskDefinition=arn)
