@@ -48,12 +48,16 @@ SIZE = refused(
 
 def lookup_entry(call: dict[str, object]) -> dict[str, object]:
     """An Events[] entry of LookupEvents, its record as a JSON string."""
-    return {"EventName": call["eventName"], "CloudTrailEvent": json.dumps(call)}
+    return {
+        "EventId": f"id-{call['eventName']}",
+        "EventName": call["eventName"],
+        "CloudTrailEvent": json.dumps(call),
+    }
 
 
 def test_collector_keeps_only_the_refused_write_calls():
     """Successful calls are dropped; the error, caller and request of a refused one are kept."""
-    ok = {"eventName": "UpdateService", "eventSource": "ecs.amazonaws.com", "eventTime": "x"}
+    ok = {"eventName": "UpdateService", "eventSource": "ecs.amazonaws.com"}
     bad = {
         "eventName": "RegisterTaskDefinition",
         "eventSource": "ecs.amazonaws.com",
@@ -63,9 +67,12 @@ def test_collector_keeps_only_the_refused_write_calls():
         "userIdentity": {"arn": CI},
         "requestParameters": {"family": "ledger-api", "cpu": "300"},
     }
-    gateway = account(
-        **{"cloudtrail:LookupEvents": {"Events": [lookup_entry(ok), lookup_entry(bad)]}}
-    )
+
+    def events(params: dict[str, object]) -> dict[str, object]:
+        wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
+        return {"Events": [lookup_entry(e) for e in (ok, bad) if e["eventName"] == wanted]}
+
+    gateway = account(**{"cloudtrail:LookupEvents": events})
 
     calls = Collector(gateway).collect(TARGET).api_calls
 

@@ -1,9 +1,9 @@
 """The account's recent refused write calls, from CloudTrail's event history (LookupEvents).
 
 A deployment CI attempted and AWS refused (RegisterTaskDefinition, UpdateService) leaves no
-trace on the service; CloudTrail keeps it, with the errorCode and errorMessage AWS returned.
-So do the ECS scheduler's throttled calls. Only write events of the last day are read, at
-most a few pages, and only those with an error are kept; analyzers decide what concerns the
+trace on the service; CloudTrail keeps it, with the errorCode and errorMessage AWS returned. The
+last day's RegisterTaskDefinition, CreateService and UpdateService events are read (the newest
+page of each) and only those with an error are kept; analyzers decide what concerns the
 service.
 """
 
@@ -14,26 +14,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecs_medic.aws.collect.reader import Reader
+from ecs_medic.aws.parsing import to_datetime
 from ecs_medic.aws.snapshot_trail import ApiCall
 
 WINDOW = timedelta(days=1)
-PAGES = 3
+# The ECS writes a refused deployment goes through; one lookup each (LookupEvents filters on one
+# attribute), the newest page only.
+EVENT_NAMES = ("RegisterTaskDefinition", "CreateService", "UpdateService")
 MAX_REQUEST = 2000  # characters of requestParameters kept per call
 
 
 def refused_calls(reader: Reader, now: datetime) -> tuple[ApiCall, ...]:
-    """Write calls AWS answered with an error in the last day, newest first."""
-    params = {
-        "LookupAttributes": [{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
-        "StartTime": now - WINDOW,
-        "MaxResults": 50,
-    }
-    pages = reader.pages(
-        "cloudtrail", "LookupEvents", params, limit=PAGES, resource="management events",
-        token="NextToken",  # noqa: S106 - the pagination key, not a secret
-    )  # fmt: skip
-    found = [call for page in pages for e in page.get("Events", ()) if (call := _refused(e))]
-    return tuple(found)
+    """ECS deployment calls AWS answered with an error in the last day, newest first."""
+    found: dict[str, ApiCall] = {}
+    for name in EVENT_NAMES:
+        params = {
+            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": name}],
+            "StartTime": now - WINDOW,
+            "MaxResults": 50,
+        }
+        page = reader.call("cloudtrail", "LookupEvents", params, name) or {}
+        for entry in page.get("Events", ()):
+            call = _refused(entry)
+            if call is not None:
+                found.setdefault(str(entry.get("EventId") or id(entry)), call)
+    return tuple(sorted(found.values(), key=lambda c: c.time, reverse=True))
 
 
 def _refused(entry: dict[str, Any]) -> ApiCall | None:
@@ -60,12 +65,8 @@ def _refused(entry: dict[str, Any]) -> ApiCall | None:
 
 def _time(value: Any, fallback: Any) -> datetime:
     """EventTime as boto3 gives it (datetime), the CLI (ISO text or epoch) or the record's."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
-    text = str(value or fallback or "")
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = to_datetime(value if value not in (None, "") else fallback)
     except ValueError:
-        return datetime.fromtimestamp(0, tz=UTC)
+        parsed = None
+    return parsed or datetime.fromtimestamp(0, tz=UTC)
