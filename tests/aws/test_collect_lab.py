@@ -98,7 +98,7 @@ def test_healthy_service_fills_every_view_without_gaps(lab):
 
 
 def test_healthy_service_costs_exactly_these_calls(lab):
-    """35 calls: each source once, batched, and nothing the service does not need."""
+    """38 calls: each source once, batched, and nothing the service does not need."""
     _, gateway = collect(lab, "healthy")
     assert {
         "application-autoscaling:DescribeScalableTargets": 1,
@@ -129,7 +129,7 @@ def test_healthy_service_costs_exactly_these_calls(lab):
         "logs:DescribeLogGroups": 1,
         "logs:GetLogEvents": 2,
     } == dict(gateway.operations)
-    assert 35 == gateway.api_calls
+    assert 38 == gateway.api_calls
 
 
 def test_customer_key_of_a_secret_is_simulated_and_denied(lab):
