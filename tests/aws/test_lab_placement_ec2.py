@@ -18,7 +18,7 @@ from scenario_harness import apply, missing, signature, steady
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import load_scenario
 
-pytestmark = [pytest.mark.lab]
+pytestmark = [pytest.mark.lab, pytest.mark.slow]  # test_lab_sweep.py covers these in make test
 
 SCENARIOS = [
     "no-container-instances",

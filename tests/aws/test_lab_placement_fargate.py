@@ -44,6 +44,7 @@ def started(request: pytest.FixtureRequest) -> Iterator[LabAws]:
         yield LabAws.connect(lab)
 
 
+@pytest.mark.slow  # tests/aws/test_lab_sweep.py runs the same three checks in make test
 @pytest.mark.parametrize("started", SCENARIOS, indirect=True)
 def test_evidence_then_wrong_fix_keeps_failing_then_fix_heals(started: LabAws) -> None:
     """Evidence shows; the wrong fix keeps the signature; the fix reaches steady state."""

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.lab
 SCENARIOS = ["autoscaling-maxed", "autoscaling-suspended", "task-protection-blocks-scale-in"]
 
 
+@pytest.mark.slow  # tests/aws/test_lab_sweep.py runs the same three checks in make test
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_shows_the_catalogue_evidence_then_heals_with_the_fix(lab_factory, name):
     aws: LabAws = lab_factory(name)
@@ -36,6 +37,7 @@ def test_shows_the_catalogue_evidence_then_heals_with_the_fix(lab_factory, name)
     assert steady(aws)
 
 
+@pytest.mark.slow  # tests/aws/test_lab_sweep.py runs the same three checks in make test
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_a_plausible_wrong_fix_keeps_the_failure_signature(lab_factory, name):
     aws: LabAws = lab_factory(name)
