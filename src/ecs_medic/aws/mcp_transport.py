@@ -177,7 +177,7 @@ class McpGateway:
             self._calls += 1
         if (service, operation) in DIRECT_READS:
             return self._direct.call(service, operation, params)
-        read = _Read(service, operation, params, source, *_route(service, operation, params))
+        read = _Read(service, operation, params, source, *route_call(service, operation, params))
         try:
             return self._read(read)
         except GatewayError as exc:
@@ -234,7 +234,7 @@ class McpGateway:
                     session.call(tool, args, self._timeouts.call_s), self._timeouts.call_s + 5
                 )
             except (ServerFailureError, FutureTimeout) as exc:
-                self._failed(slot, generation, _reason(exc, session.spec.label))
+                self._failed(slot, generation, failure_reason(exc, session.spec.label))
 
     def _session(self, slot: _Slot) -> tuple[ServerSession | None, int]:
         """The slot's live session, started on first use; (None, _) once given up."""
@@ -243,7 +243,7 @@ class McpGateway:
                 try:
                     slot.session = self._start(slot.role)
                 except (ServerFailureError, ProvisionError, McpConfigError, FutureTimeout) as exc:
-                    self._record_failure(slot, _reason(exc, slot.role.value))
+                    self._record_failure(slot, failure_reason(exc, slot.role.value))
             return slot.session, slot.generation
 
     def _start(self, role: ServerRole) -> ServerSession:
@@ -315,11 +315,17 @@ async def _close_all(sessions: list[ServerSession]) -> None:
     await asyncio.gather(*(session.close() for session in sessions))
 
 
-def _route(
-    service: str, operation: str, params: Mapping[str, Any] | None
+def route_call(
+    service: str,
+    operation: str,
+    params: Mapping[str, Any] | None,
+    ecs_operations: frozenset[str] = ECS_SERVER_READS,
 ) -> tuple[ServerRole, str, dict[str, Any]]:
-    """The server, tool and arguments for one read."""
-    if service == "ecs" and operation in ECS_SERVER_READS:
+    """The server, tool and arguments for one call: `ecs_operations` to the ECS server.
+
+    Every other call goes to the AWS API server's call_aws as a CLI command.
+    """
+    if service == "ecs" and operation in ecs_operations:
         arguments = {"api_operation": operation, "api_params": dict(params or {})}
         return ServerRole.ECS, "ecs_resource_management", arguments
     try:
@@ -330,7 +336,8 @@ def _route(
     return ServerRole.AWS_API, "call_aws", {"cli_command": command}
 
 
-def _reason(exc: BaseException, label: str) -> str:
+def failure_reason(exc: BaseException, label: str) -> str:
+    """Why a server call or start failed, in one phrase (a timeout names the server)."""
     if isinstance(exc, FutureTimeout):
         return f"{label} MCP server timed out"
     return str(exc)

@@ -21,11 +21,17 @@ from typing import Any
 
 from ecs_medic.aws import mcp_results
 from ecs_medic.aws.gateway import ErrorKind, Gateway, GatewayError, source_name
-from ecs_medic.aws.mcp_cli import CliMappingError, cli_command
 from ecs_medic.aws.mcp_provision import ProvisionError
 from ecs_medic.aws.mcp_servers import McpConfigError, ServerRole
 from ecs_medic.aws.mcp_session import EventLoopThread, ServerFailureError, ServerSession
-from ecs_medic.aws.mcp_transport import ECS_SERVER_READS, McpTimeouts, SpecFactory, spec_factory
+from ecs_medic.aws.mcp_transport import (
+    ECS_SERVER_READS,
+    McpTimeouts,
+    SpecFactory,
+    failure_reason,
+    route_call,
+    spec_factory,
+)
 from ecs_medic.config import Settings
 
 # The writes ecs_resource_management offers (ecs-mcp-server 0.1.37, SUPPORTED_ECS_OPERATIONS
@@ -45,6 +51,8 @@ ECS_SERVER_WRITES = frozenset(
         "UpdateTaskProtection", "UpdateTaskSet",
     }
 )  # fmt: skip
+# The write sessions also serve the reads a write depends on.
+ECS_SERVER_OPERATIONS = ECS_SERVER_WRITES | ECS_SERVER_READS
 WRITE_FAILED = "McpWriteServerFailed"
 
 
@@ -83,14 +91,14 @@ class McpWriteGateway:
         source = source_name(service, operation)
         with self._lock:
             self._calls += 1
-        role, tool, args = _route(service, operation, params)
+        role, tool, args = route_call(service, operation, params, ECS_SERVER_OPERATIONS)
         session = self._session(role, source)
         try:
             result = self._loop.run(
                 session.call(tool, args, self._timeouts.call_s), self._timeouts.call_s + 5
             )
         except (ServerFailureError, FutureTimeout) as exc:
-            raise self._broken(role, source, _reason(exc, session.spec.label)) from exc
+            raise self._broken(role, source, failure_reason(exc, session.spec.label)) from exc
         if role is ServerRole.ECS:
             return mcp_results.ecs_response(result, source, keep_environment=True)
         return mcp_results.aws_response(result, source, keep_environment=True)
@@ -109,7 +117,7 @@ class McpWriteGateway:
             try:
                 session = self._start(role)
             except (ServerFailureError, ProvisionError, McpConfigError, FutureTimeout) as exc:
-                reason = _reason(exc, role.value)
+                reason = failure_reason(exc, role.value)
                 self._failed[role] = reason
                 raise _error(source, reason) from exc
             self._sessions[role] = session
@@ -147,21 +155,6 @@ class McpWriteGateway:
         self._loop.stop()
 
 
-def _route(
-    service: str, operation: str, params: Mapping[str, Any] | None
-) -> tuple[ServerRole, str, dict[str, Any]]:
-    """ECS operations the ECS server offers go to it; everything else to call_aws."""
-    if service == "ecs" and operation in ECS_SERVER_WRITES | ECS_SERVER_READS:
-        arguments = {"api_operation": operation, "api_params": dict(params or {})}
-        return ServerRole.ECS, "ecs_resource_management", arguments
-    try:
-        command = cli_command(service, operation, params)
-    except CliMappingError as exc:
-        source = source_name(service, operation)
-        raise GatewayError(source, ErrorKind.ERROR, "CliMapping", str(exc)) from exc
-    return ServerRole.AWS_API, "call_aws", {"cli_command": command}
-
-
 def _error(source: str, reason: str) -> GatewayError:
     """The clear error of a write server that cannot be used (never a silent boto3 write)."""
     message = (
@@ -169,12 +162,6 @@ def _error(source: str, reason: str) -> GatewayError:
         "through boto3 either (use --transport direct to apply with boto3)"
     )
     return GatewayError(source, ErrorKind.UNAVAILABLE, WRITE_FAILED, message)
-
-
-def _reason(exc: BaseException, label: str) -> str:
-    if isinstance(exc, FutureTimeout):
-        return f"{label} MCP server timed out"
-    return str(exc)
 
 
 def open_mcp_write_gateway(settings: Settings, direct: Gateway, region: str) -> McpWriteGateway:
