@@ -14,11 +14,9 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.backends import get_backend
 from moto.core.base_backend import BackendDict, backend_lock
 from moto.ecs.exceptions import TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
@@ -33,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ecs_medic.lab import stubs, stubs_trail
+from ecs_medic.lab._moto_core import Scope, Wrapper, moto_backend, once, wrap
 from ecs_medic.lab.faults import Fault, matching, request_operation, respond
 from ecs_medic.lab.live import (
     LiveContainer,
@@ -51,18 +50,8 @@ _DEFAULT_DEPLOYMENT_CONFIGURATION = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """One lab's account and region: which moto backends it reads and writes."""
-
-    account: str
-    region: str
-
-
 UpdateListener = Callable[[Scope, str, str, bool], None]  # where, cluster, service, forced
 _listeners: list[UpdateListener] = []
-_patch_lock = threading.Lock()
-_patched: list[bool] = []
 
 
 # --- process-wide state -------------------------------------------------------------------
@@ -196,127 +185,82 @@ def client_tag(user_agent: str) -> str:
 # --- patches --------------------------------------------------------------------------------
 
 
+@once
 def _install_patches() -> None:
     """Install the gap patches once per process (each one is inert for non-lab objects)."""
-    with _patch_lock:
-        if _patched:
-            return
-        _patch_target_health()
-        _patch_list_tasks()
-        _patch_update_service()
-        _patch_create_service()
-        from ecs_medic.lab import _moto_fargate  # noqa: PLC0415 - it builds on this module
+    wrap(FakeTargetGroup, "health_for", _health_for)
+    wrap(EC2ContainerServiceBackend, "list_tasks", _list_tasks)
+    wrap(EC2ContainerServiceBackend, "update_service", _update_service)
+    wrap(EC2ContainerServiceResponse, "create_service", _create_service)
+    from ecs_medic.lab import _moto_fargate  # noqa: PLC0415 - it builds on this module
 
-        _moto_fargate.install()  # AWS's refusals at registration and deployment
-        _patched.append(True)
+    _moto_fargate.install()  # AWS's refusals at registration and deployment
 
 
-def _patch_target_health() -> None:
+def _health_for(original: Wrapper, self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
     """Report the lab's target state: moto calls every registered ip target healthy."""
-    original = FakeTargetGroup.health_for
-
-    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
-        registered = self.targets.get(target["Id"])
-        if registered is None or LAB_HEALTH_KEY not in registered:
-            return original(self, target, ec2_backend)
-        state, reason, text = registered[LAB_HEALTH_KEY]
-        port = registered["Port"]
-        return FakeHealthStatus(registered["Id"], port, self.health_check_port, state, reason, text)
-
-    FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
+    registered = self.targets.get(target["Id"])
+    if registered is None or LAB_HEALTH_KEY not in registered:
+        return original(self, target, ec2_backend)
+    state, reason, text = registered[LAB_HEALTH_KEY]
+    port = registered["Port"]
+    return FakeHealthStatus(registered["Id"], port, self.health_check_port, state, reason, text)
 
 
-def _patch_list_tasks() -> None:
+def _list_tasks(  # noqa: PLR0917 - mirrors moto's signature
+    original: Wrapper,
+    self: Any,
+    cluster_str: str | None = None,
+    container_instance: str | None = None,
+    family: str | None = None,
+    started_by: str | None = None,
+    service_name: str | None = None,
+    desiredStatus: str | None = None,  # noqa: N803 - moto's parameter name
+) -> list[Any]:
     """Filter on serviceName and default to RUNNING, as AWS does (moto does neither).
 
     moto also matches the cluster as a substring of the task's cluster ARN, so cluster
     `healthy-ec2` listed the tasks of `healthy-ec2-bridge`; only the exact cluster counts.
     """
-    original = EC2ContainerServiceBackend.list_tasks
-
-    def list_tasks(  # noqa: PLR0917 - mirrors moto's signature
-        self: Any,
-        cluster_str: str | None = None,
-        container_instance: str | None = None,
-        family: str | None = None,
-        started_by: str | None = None,
-        service_name: str | None = None,
-        desiredStatus: str | None = None,  # noqa: N803 - moto's parameter name
-    ) -> list[Any]:
-        tasks = original(
-            self,
-            cluster_str,
-            container_instance,
-            family,
-            started_by,
-            None,
-            desiredStatus or "RUNNING",
-        )
-        if cluster_str:
-            name = cluster_str.rsplit("/", 1)[-1]
-            tasks = [t for t in tasks if t.cluster_arn.rsplit("/", 1)[-1] == name]
-        if not service_name:
-            return list(tasks)
-        group = f"service:{service_name.rsplit('/', 1)[-1]}"
-        return [t for t in tasks if t.group == group]
-
-    EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
+    tasks = original(
+        self,
+        cluster_str,
+        container_instance,
+        family,
+        started_by,
+        None,
+        desiredStatus or "RUNNING",
+    )
+    if cluster_str:
+        name = cluster_str.rsplit("/", 1)[-1]
+        tasks = [t for t in tasks if t.cluster_arn.rsplit("/", 1)[-1] == name]
+    if not service_name:
+        return list(tasks)
+    group = f"service:{service_name.rsplit('/', 1)[-1]}"
+    return [t for t in tasks if t.group == group]
 
 
-def _patch_update_service() -> None:
+def _update_service(original: Wrapper, self: Any, service_properties: dict[str, Any]) -> Any:
     """Tell the lab about every UpdateService so it can start a deployment as ECS would."""
-    original = EC2ContainerServiceBackend.update_service
-
-    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        cluster = str(service_properties.get("cluster", "default")).rsplit("/", 1)[-1]
-        name = str(service_properties.get("service", "")).rsplit("/", 1)[-1]
-        forced = bool(service_properties.get("force_new_deployment", False))
-        service = original(self, service_properties)
-        for listener in list(_listeners):
-            listener(Scope(self.account_id, self.region_name), cluster, name, forced)
-        return service
-
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    cluster = str(service_properties.get("cluster", "default")).rsplit("/", 1)[-1]
+    name = str(service_properties.get("service", "")).rsplit("/", 1)[-1]
+    forced = bool(service_properties.get("force_new_deployment", False))
+    service = original(self, service_properties)
+    for listener in list(_listeners):
+        listener(Scope(self.account_id, self.region_name), cluster, name, forced)
+    return service
 
 
-def _patch_create_service() -> None:
+def _create_service(original: Wrapper, self: Any) -> Any:
     """Keep deploymentConfiguration and the grace period, which moto drops on CreateService."""
-    original = EC2ContainerServiceResponse.create_service
-
-    def create_service(self: Any) -> Any:
-        result = original(self)
-        service = self.ecs_backend._get_service(
-            self._get_param("cluster", "default"), self._get_param("serviceName")
-        )
-        configuration = self._get_param("deploymentConfiguration")
-        service.deployment_configuration = configuration or dict(_DEFAULT_DEPLOYMENT_CONFIGURATION)
-        service.health_check_grace_period_seconds = self._get_param("healthCheckGracePeriodSeconds")
-        return result
-
-    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
-
-
-# --- backends -------------------------------------------------------------------------------
-
-
-def _ecs(scope: Scope) -> Any:
-    return get_backend("ecs")[scope.account][scope.region]
-
-
-def _elbv2(scope: Scope) -> Any:
-    return get_backend("elbv2")[scope.account][scope.region]
-
-
-def _ecr(scope: Scope) -> Any:
-    return get_backend("ecr")[scope.account][scope.region]
-
-
-def _logs(scope: Scope) -> Any:
-    return get_backend("logs")[scope.account][scope.region]
-
-
-def _ec2(scope: Scope) -> Any:
-    return get_backend("ec2")[scope.account][scope.region]
+    result = original(self)
+    service = self.ecs_backend._get_service(
+        self._get_param("cluster", "default"), self._get_param("serviceName")
+    )
+    configuration = self._get_param("deploymentConfiguration")
+    service.deployment_configuration = configuration or dict(_DEFAULT_DEPLOYMENT_CONFIGURATION)
+    service.health_check_grace_period_seconds = self._get_param("healthCheckGracePeriodSeconds")
+    return result
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -324,7 +268,7 @@ def _ec2(scope: Scope) -> Any:
 
 def read_service(scope: Scope, cluster: str, name: str) -> LiveService | None:
     """The service's live configuration, or None when it no longer exists."""
-    service = _ecs(scope).services.get(f"{cluster}:{name}")
+    service = moto_backend("ecs", scope).services.get(f"{cluster}:{name}")
     if service is None or service.status != "ACTIVE":
         return None
     config = getattr(service, "deployment_configuration", None) or {}
@@ -378,7 +322,7 @@ def _load_balancer(entry: dict[str, Any]) -> LiveLoadBalancer:
 def read_task_definition(scope: Scope, ref: str) -> LiveTaskDefinition | None:
     """A task definition by ARN, family:revision or family (latest), or None."""
     try:
-        definition = _ecs(scope).describe_task_definition(ref)
+        definition = moto_backend("ecs", scope).describe_task_definition(ref)
     except (TaskDefinitionNotFoundException, ValueError):
         return None
     return LiveTaskDefinition(
@@ -436,7 +380,7 @@ def _int_or_none(value: Any) -> int | None:
 
 def read_target_group(scope: Scope, arn: str) -> LiveTargetGroup | None:
     """A target group's health-check settings, or None when it was deleted."""
-    group = _elbv2(scope).target_groups.get(arn)
+    group = moto_backend("elbv2", scope).target_groups.get(arn)
     if group is None:
         return None
     matcher = getattr(group, "matcher", None) or {}
@@ -464,7 +408,7 @@ def image_digest(scope: Scope, image: str) -> tuple[bool, str | None]:
     if not host.endswith(".amazonaws.com") or not rest:
         return True, None
     repository_name, tag, digest = _split_reference(rest)
-    repository = _ecr(scope).repositories.get(repository_name)
+    repository = moto_backend("ecr", scope).repositories.get(repository_name)
     if repository is None:
         return False, None
     for candidate in repository.images:
@@ -484,7 +428,7 @@ def _split_reference(reference: str) -> tuple[str, str | None, str | None]:
 
 def log_group_exists(scope: Scope, name: str) -> bool:
     """Whether a CloudWatch Logs group exists."""
-    return name in _logs(scope).groups
+    return name in moto_backend("logs", scope).groups
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -498,8 +442,6 @@ def launch_task(
     subnet: str,
 ) -> Any:
     """Create a Fargate task for the service (moto's run_task wants memory per container)."""
-    backend = _ecs(scope)
-    cluster = backend._get_cluster(service.cluster)
     network = {
         "awsvpcConfiguration": {
             "subnets": [subnet],
@@ -507,26 +449,55 @@ def launch_task(
             "assignPublicIp": service.assign_public_ip,
         }
     }
-    task = Task(
-        cluster=cluster,
-        task_definition=backend.describe_task_definition(task_definition_arn),
-        container_instance_arn=None,
-        resource_requirements=None,
-        backend=backend,
-        group=f"service:{service.name}",
+    task = new_task(
+        scope,
+        service,
+        task_definition_arn,
+        started_by,
         launch_type="FARGATE",
-        started_by=started_by,
         networking_configuration=network,
         platform_version=service.platform_version or "1.4.0",
     )
-    backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
     _place_in_subnet(scope, task, subnet)
+    return task
+
+
+def new_task(
+    scope: Scope,
+    service: LiveService,
+    task_definition_arn: str,
+    started_by: str,
+    *,
+    launch_type: str,
+    container_instance_arn: str | None = None,
+    networking_configuration: dict[str, Any] | None = None,
+    platform_version: str | None = None,
+) -> Any:
+    """A moto Task of the service's revision, filed under its cluster.
+
+    moto's run_task wants memory per container, which the lab's revisions may leave to the task.
+    """
+    backend = moto_backend("ecs", scope)
+    cluster = backend._get_cluster(service.cluster)
+    task = Task(
+        cluster=cluster,
+        task_definition=backend.describe_task_definition(task_definition_arn),
+        container_instance_arn=container_instance_arn,
+        resource_requirements=None,
+        backend=backend,
+        group=f"service:{service.name}",
+        launch_type=launch_type,
+        started_by=started_by,
+        networking_configuration=networking_configuration,
+        platform_version=platform_version,
+    )
+    backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
     return task
 
 
 def _place_in_subnet(scope: Scope, task: Any, subnet_id: str) -> None:
     """Give the task ENI an address in its subnet (moto draws one from all of 10/8)."""
-    ec2 = _ec2(scope)
+    ec2 = moto_backend("ec2", scope)
     network = ipaddress.IPv4Network(ec2.get_subnet(subnet_id).cidr_block)
     ip = str(network.network_address + 4 + secrets.randbelow(network.num_addresses - 5))
     details = {d["name"]: d for d in task.attachments[0]["details"]}
@@ -550,7 +521,7 @@ def task_network(task: Any) -> tuple[str, str, str]:
 
 def subnet_zone(scope: Scope, subnet_id: str) -> str:
     """The availability zone of a subnet."""
-    return str(_ec2(scope).get_subnet(subnet_id).availability_zone)
+    return str(moto_backend("ec2", scope).get_subnet(subnet_id).availability_zone)
 
 
 def write_task(task: Any, fields: dict[str, Any], containers: Sequence[dict[str, Any]]) -> None:
@@ -565,13 +536,13 @@ def release_eni(scope: Scope, task: Any) -> None:
     if not task.attachments:
         return
     _, _, eni_id = task_network(task)
-    _ec2(scope).enis.pop(eni_id, None)
+    moto_backend("ec2", scope).enis.pop(eni_id, None)
     task.attachments[0]["status"] = "DELETED"
 
 
 def forget_task(scope: Scope, cluster: str, task: Any) -> None:
     """Drop a stopped task from moto (AWS forgets stopped tasks after about an hour)."""
-    _ecs(scope).tasks.get(cluster, {}).pop(task.task_arn, None)
+    moto_backend("ecs", scope).tasks.get(cluster, {}).pop(task.task_arn, None)
 
 
 def publish_service(
@@ -584,7 +555,7 @@ def publish_service(
     task_definition_arn: str | None,
 ) -> None:
     """Set the service's counters, deployments and events as describe_services shows them."""
-    target = _ecs(scope).services[f"{service.cluster}:{service.name}"]
+    target = moto_backend("ecs", scope).services[f"{service.cluster}:{service.name}"]
     target.running_count, target.pending_count = counts
     target.deployments = deployments
     target.events = events
@@ -600,7 +571,7 @@ def set_target(
     health: tuple[str, str | None, str | None],
 ) -> None:
     """Register (or update) an ip target with the health the simulation decided."""
-    group = _elbv2(scope).target_groups.get(target_group_arn)
+    group = moto_backend("elbv2", scope).target_groups.get(target_group_arn)
     if group is not None:
         group.targets[ip] = {"Id": ip, "Port": port, LAB_HEALTH_KEY: health}
         group.deregistered_targets.pop(ip, None)
@@ -608,7 +579,7 @@ def set_target(
 
 def remove_target(scope: Scope, target_group_arn: str, ip: str) -> None:
     """Finish deregistering an ip target."""
-    group = _elbv2(scope).target_groups.get(target_group_arn)
+    group = moto_backend("elbv2", scope).target_groups.get(target_group_arn)
     if group is not None and ip in group.targets:
         group.deregistered_targets[ip] = group.targets.pop(ip)
 
@@ -621,7 +592,7 @@ def put_log_lines(
     Written to the stream object directly: PutLogEvents would drop simulated timestamps
     more than two hours ahead of the wall clock (`lab serve` at high speed).
     """
-    log_group = _logs(scope).groups.get(group)
+    log_group = moto_backend("logs", scope).groups.get(group)
     if log_group is None:
         return False
     if stream not in log_group.streams:

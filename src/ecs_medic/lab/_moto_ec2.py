@@ -7,34 +7,25 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from moto.ec2.responses.vpcs import VPCs
 
-_lock = threading.Lock()
-_installed: list[bool] = []
+from ecs_medic.lab._moto_core import Wrapper, once, wrap
 
 
+@once
 def install() -> None:
     """Install the EC2 patches once per process (inert for requests without the field)."""
-    with _lock:
-        if _installed:
-            return
-        _patch_modify_vpc_endpoint()
-        _installed.append(True)
+    wrap(VPCs, "modify_vpc_endpoint", _modify_vpc_endpoint)
 
 
-def _patch_modify_vpc_endpoint() -> None:
-    original = VPCs.modify_vpc_endpoint
-
-    def modify_vpc_endpoint(self: Any) -> Any:
-        result = original(self)
-        private_dns = self._get_param("PrivateDnsEnabled")
-        if private_dns is not None:
-            endpoint_id = self._get_param("VpcEndpointId")
-            endpoint = self.ec2_backend.describe_vpc_endpoints(vpc_end_point_ids=[endpoint_id])[0]
-            endpoint.private_dns_enabled = str(private_dns).lower() == "true"
-        return result
-
-    VPCs.modify_vpc_endpoint = modify_vpc_endpoint  # type: ignore[method-assign]
+def _modify_vpc_endpoint(original: Wrapper, self: Any) -> Any:
+    """Keep PrivateDnsEnabled on the endpoint, as AWS does."""
+    result = original(self)
+    private_dns = self._get_param("PrivateDnsEnabled")
+    if private_dns is not None:
+        endpoint_id = self._get_param("VpcEndpointId")
+        endpoint = self.ec2_backend.describe_vpc_endpoints(vpc_end_point_ids=[endpoint_id])[0]
+        endpoint.private_dns_enabled = str(private_dns).lower() == "true"
+    return result

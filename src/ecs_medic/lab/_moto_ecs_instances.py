@@ -20,21 +20,17 @@ Nothing here decides a failure: the lab's agent (lab/ec2_fleet.py) and the place
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from moto.backends import get_backend
 from moto.core.types import Base64EncodedString
-from moto.ecs.models import EC2ContainerServiceBackend, Task
+from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from ecs_medic.lab._moto import Scope, launch_task
+from ecs_medic.lab._moto import launch_task, new_task
+from ecs_medic.lab._moto_core import Scope, Wrapper, moto_backend, once, wrap
 from ecs_medic.lab.live import LiveInstance, LiveService
-
-_lock = threading.Lock()
-_installed: list[bool] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,87 +68,60 @@ class ShellCommand:
     lines: tuple[str, ...]
 
 
+@once
 def install() -> None:
     """Install the container-instance patches once per process (inert outside the lab)."""
-    with _lock:
-        if _installed:
-            return
-        _patch_register()
-        _patch_deregister()
-        _patch_create_service()
-        _installed.append(True)
+    wrap(EC2ContainerServiceResponse, "register_container_instance", _register)
+    wrap(EC2ContainerServiceBackend, "deregister_container_instance", _deregister)
+    wrap(EC2ContainerServiceResponse, "create_service", _create_service)
 
 
-def _patch_register() -> None:
-    original = EC2ContainerServiceResponse.register_container_instance
-
-    def register_container_instance(self: Any) -> Any:
-        result = original(self)
-        instance = result.result["containerInstance"]  # type: ignore[index]
-        total = {r["name"]: r for r in self._get_param("totalResources") or []}
-        cpu, memory = total.get("CPU"), total.get("MEMORY")
-        if cpu and memory:
-            set_resources(instance, int(cpu["integerValue"]), int(memory["integerValue"]))
-        for attribute in self._get_param("attributes") or []:
-            instance.attributes[str(attribute["name"])] = attribute.get("value")
-        return result
-
-    EC2ContainerServiceResponse.register_container_instance = register_container_instance  # type: ignore[method-assign]
+def _register(original: Wrapper, self: Any) -> Any:
+    """Keep the registered totalResources and attributes, which moto ignores."""
+    result = original(self)
+    instance = result.result["containerInstance"]
+    total = {r["name"]: r for r in self._get_param("totalResources") or []}
+    cpu, memory = total.get("CPU"), total.get("MEMORY")
+    if cpu and memory:
+        set_resources(instance, int(cpu["integerValue"]), int(memory["integerValue"]))
+    for attribute in self._get_param("attributes") or []:
+        instance.attributes[str(attribute["name"])] = attribute.get("value")
+    return result
 
 
-def _patch_deregister() -> None:
-    original = EC2ContainerServiceBackend.deregister_container_instance
-
-    def deregister_container_instance(
-        self: Any, cluster_str: str, container_instance_str: str, force: bool
-    ) -> Any:
-        instance = original(self, cluster_str, container_instance_str, force)
-        cluster = self._get_cluster(cluster_str)
-        cluster.registered_container_instances_count = max(
-            0, cluster.registered_container_instances_count - 1
-        )
-        instance.status, instance.agent_connected = "INACTIVE", False
-        return instance
-
-    EC2ContainerServiceBackend.deregister_container_instance = deregister_container_instance  # type: ignore[method-assign]
+def _deregister(
+    original: Wrapper, self: Any, cluster_str: str, container_instance_str: str, force: bool
+) -> Any:
+    """Count the instance out of its cluster and mark it INACTIVE, as AWS does."""
+    instance = original(self, cluster_str, container_instance_str, force)
+    cluster = self._get_cluster(cluster_str)
+    cluster.registered_container_instances_count = max(
+        0, cluster.registered_container_instances_count - 1
+    )
+    instance.status, instance.agent_connected = "INACTIVE", False
+    return instance
 
 
-def _patch_create_service() -> None:
-    original = EC2ContainerServiceResponse.create_service
-
-    def create_service(self: Any) -> Any:
-        result = original(self)
-        service = self.ecs_backend._get_service(
-            self._get_param("cluster", "default"), self._get_param("serviceName")
-        )
-        service.placement_constraints = self._get_param("placementConstraints") or []
-        service.placement_strategy = self._get_param("placementStrategy") or []
-        strategy = self._get_param("capacityProviderStrategy")
-        if strategy:  # moto also sets launchType EC2, which AWS leaves out with a strategy
-            service.capacity_provider_strategy = strategy
-            service.launch_type = self._get_param("launchType")
-        return result
-
-    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
+def _create_service(original: Wrapper, self: Any) -> Any:
+    """Keep the placement settings and the capacity provider strategy moto drops."""
+    result = original(self)
+    service = self.ecs_backend._get_service(
+        self._get_param("cluster", "default"), self._get_param("serviceName")
+    )
+    service.placement_constraints = self._get_param("placementConstraints") or []
+    service.placement_strategy = self._get_param("placementStrategy") or []
+    strategy = self._get_param("capacityProviderStrategy")
+    if strategy:  # moto also sets launchType EC2, which AWS leaves out with a strategy
+        service.capacity_provider_strategy = strategy
+        service.launch_type = self._get_param("launchType")
+    return result
 
 
 # --- backends -------------------------------------------------------------------------------
 
 
-def _ecs(scope: Scope) -> Any:
-    return get_backend("ecs")[scope.account][scope.region]
-
-
-def _ec2(scope: Scope) -> Any:
-    return get_backend("ec2")[scope.account][scope.region]
-
-
-def _ssm(scope: Scope) -> Any:
-    return get_backend("ssm")[scope.account][scope.region]
-
-
 def _instances(scope: Scope, cluster: str) -> dict[str, Any]:
-    return dict(_ecs(scope).container_instances.get(cluster, {}))
+    return dict(moto_backend("ecs", scope).container_instances.get(cluster, {}))
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -161,7 +130,7 @@ def _instances(scope: Scope, cluster: str) -> dict[str, Any]:
 def hosts(scope: Scope) -> list[Host]:
     """Every EC2 instance of the lab's region, with its user data decoded."""
     found = []
-    for instance in _ec2(scope).all_instances():
+    for instance in moto_backend("ec2", scope).all_instances():
         found.append(
             Host(
                 instance_id=str(instance.id),
@@ -242,7 +211,7 @@ def registered_hosts(scope: Scope, cluster: str) -> dict[str, str]:
 def shell_commands(scope: Scope) -> list[ShellCommand]:
     """Every SSM Run Command sent in the lab's region, oldest first."""
     found = []
-    for command in _ssm(scope)._commands:
+    for command in moto_backend("ssm", scope)._commands:
         lines = (command.parameters or {}).get("commands") or []
         found.append(
             ShellCommand(
@@ -261,7 +230,7 @@ def register(
     scope: Scope, cluster: str, host: Host, resources: tuple[int, int], agent_version: str
 ) -> str:
     """Register an instance as the ECS agent does at start; return the container instance ARN."""
-    instance = _ecs(scope).register_container_instance(cluster, host.instance_id)
+    instance = moto_backend("ecs", scope).register_container_instance(cluster, host.instance_id)
     set_resources(instance, *resources)
     provider = next((p for p in providers(scope, cluster) if p.group == host.group), None)
     if provider is not None:
@@ -286,7 +255,7 @@ def set_resources(instance: Any, cpu: int, memory: int) -> None:
 
 def deregister(scope: Scope, cluster: str, arn: str) -> None:
     """The instance is gone (terminated): ECS deregisters it."""
-    _ecs(scope).deregister_container_instance(cluster, arn, True)
+    moto_backend("ecs", scope).deregister_container_instance(cluster, arn, True)
 
 
 def set_agent(scope: Scope, cluster: str, arn: str, connected: bool) -> None:
@@ -328,19 +297,14 @@ def launch_on_instance(  # noqa: PLR0917 - the arguments of _moto.launch_task an
     if subnet is not None:
         task = launch_task(scope, service, task_definition_arn, started_by, subnet)
     else:
-        backend = _ecs(scope)
-        cluster = backend._get_cluster(service.cluster)
-        task = Task(
-            cluster=cluster,
-            task_definition=backend.describe_task_definition(task_definition_arn),
-            container_instance_arn=instance_arn,
-            resource_requirements=None,
-            backend=backend,
-            group=f"service:{service.name}",
+        task = new_task(
+            scope,
+            service,
+            task_definition_arn,
+            started_by,
             launch_type="EC2",
-            started_by=started_by,
+            container_instance_arn=instance_arn,
         )
-        backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
     task.launch_type = "EC2"
     task.platform_version = None
     task.container_instance_arn = instance_arn
@@ -353,7 +317,7 @@ def task_needs(scope: Scope, task_definition_arn: str) -> tuple[int, int, frozen
     Task-level cpu and memory when set, else the sum over its containers (memory, else
     memoryReservation); host ports are the non-zero hostPorts (containerPort in host mode).
     """
-    definition = _ecs(scope).describe_task_definition(task_definition_arn)
+    definition = moto_backend("ecs", scope).describe_task_definition(task_definition_arn)
     containers = definition.container_definitions
     cpu = _number(definition.cpu) or sum(_number(c.get("cpu")) for c in containers)
     memory = _number(definition.memory) or sum(
@@ -374,7 +338,7 @@ def task_needs(scope: Scope, task_definition_arn: str) -> tuple[int, int, frozen
 
 def port_mappings(scope: Scope, task_definition_arn: str) -> tuple[tuple[str, int, int], ...]:
     """(container, containerPort, hostPort) of a bridge- or host-mode revision (0: dynamic)."""
-    definition = _ecs(scope).describe_task_definition(task_definition_arn)
+    definition = moto_backend("ecs", scope).describe_task_definition(task_definition_arn)
     if definition.network_mode not in ("bridge", "host", None):
         return ()
     host_mode = definition.network_mode == "host"
@@ -393,15 +357,15 @@ def _number(value: Any) -> int:
 
 def placement_constraints(scope: Scope, cluster: str, service: str) -> list[dict[str, str]]:
     """The service's placementConstraints as CreateService or UpdateService last set them."""
-    found = _ecs(scope).services.get(f"{cluster}:{service}")
+    found = moto_backend("ecs", scope).services.get(f"{cluster}:{service}")
     return list(getattr(found, "placement_constraints", None) or [])
 
 
 def providers(scope: Scope, cluster: str) -> list[Provider]:
     """The cluster's capacity providers backed by an Auto Scaling group."""
-    backend = _ecs(scope)
+    backend = moto_backend("ecs", scope)
     found = backend.clusters.get(cluster)
-    groups = get_backend("autoscaling")[scope.account][scope.region].autoscaling_groups
+    groups = moto_backend("autoscaling", scope).autoscaling_groups
     result = []
     for name in getattr(found, "capacity_providers", None) or []:
         provider = backend.capacity_providers.get(name)
@@ -425,4 +389,4 @@ def providers(scope: Scope, cluster: str) -> list[Provider]:
 
 def set_group_desired(scope: Scope, group: str, desired: int) -> None:
     """Managed scaling: ECS sets the desired capacity of the provider's Auto Scaling group."""
-    get_backend("autoscaling")[scope.account][scope.region].set_desired_capacity(group, desired)
+    moto_backend("autoscaling", scope).set_desired_capacity(group, desired)

@@ -8,12 +8,12 @@ of the lab account, so they are reset with the account like everything else.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from moto.backends import get_backend
 from moto.ecs.exceptions import ECSException, TaskDefinitionNotFoundException
 from moto.ecs.models import EC2ContainerServiceBackend
 
+from ecs_medic.lab._moto_core import Scope, Wrapper, moto_backend, wrap
 from ecs_medic.lab.stages_placement_fargate import (
     Rejection,
     platform_rejection,
@@ -21,22 +21,11 @@ from ecs_medic.lab.stages_placement_fargate import (
     target_type_rejection,
 )
 
-if TYPE_CHECKING:  # _moto imports the stubs, which import this module
-    from ecs_medic.lab._moto import Scope
-
 VCPU_QUOTA = "L-3032A538"  # fargate: Fargate On-Demand vCPU resource count
 DEFAULT_VCPU_QUOTA = 4000.0  # far above any lab service; AWS's default varies by account
 _QUOTAS = "_ecs_medic_lab_fargate_quotas"  # attribute on the Service Quotas backend
 _NO_CAPACITY = "_ecs_medic_lab_fargate_no_capacity"  # attribute on the ECS backend
 _ENI_BURST = "_ecs_medic_lab_eni_burst"  # attribute on the ECS backend
-
-
-def _quotas_backend(scope: Scope) -> Any:
-    return get_backend("service-quotas")[scope.account][scope.region]
-
-
-def _ecs(scope: Scope) -> Any:
-    return get_backend("ecs")[scope.account][scope.region]
 
 
 def quota(scope: Scope, code: str, cluster: str | None = None) -> float | None:
@@ -63,7 +52,7 @@ def set_quota(scope: Scope, code: str, value: float, cluster: str | None = None)
 
 
 def _quotas(scope: Scope) -> dict[str, float]:
-    backend = _quotas_backend(scope)
+    backend = moto_backend("service-quotas", scope)
     if not hasattr(backend, _QUOTAS):
         setattr(backend, _QUOTAS, {})
     values: dict[str, float] = getattr(backend, _QUOTAS)
@@ -72,13 +61,13 @@ def _quotas(scope: Scope) -> dict[str, float]:
 
 def no_capacity_zones(scope: Scope, cluster: str) -> frozenset[str]:
     """Zones where Fargate On-Demand has no capacity for this cluster's scenario now."""
-    zones: dict[str, frozenset[str]] = getattr(_ecs(scope), _NO_CAPACITY, {})
+    zones: dict[str, frozenset[str]] = getattr(moto_backend("ecs", scope), _NO_CAPACITY, {})
     return zones.get(cluster, frozenset())
 
 
 def set_no_capacity_zones(scope: Scope, cluster: str, zones: tuple[str, ...]) -> None:
     """Declare zones without Fargate capacity for a scenario's cluster (the fleet's state)."""
-    backend = _ecs(scope)
+    backend = moto_backend("ecs", scope)
     declared: dict[str, frozenset[str]] = getattr(backend, _NO_CAPACITY, {})
     declared[cluster] = frozenset(zones)
     setattr(backend, _NO_CAPACITY, declared)
@@ -86,13 +75,13 @@ def set_no_capacity_zones(scope: Scope, cluster: str, zones: tuple[str, ...]) ->
 
 def eni_burst(scope: Scope, cluster: str) -> int | None:
     """How many task ENIs the scheduler may create at once for this cluster; None: plenty."""
-    bursts: dict[str, int] = getattr(_ecs(scope), _ENI_BURST, {})
+    bursts: dict[str, int] = getattr(moto_backend("ecs", scope), _ENI_BURST, {})
     return bursts.get(cluster)
 
 
 def set_eni_burst(scope: Scope, cluster: str, burst: int) -> None:
     """Declare what the account's other EC2 callers leave of the ENI-creation token bucket."""
-    backend = _ecs(scope)
+    backend = moto_backend("ecs", scope)
     bursts: dict[str, int] = getattr(backend, _ENI_BURST, {})
     bursts[cluster] = burst
     setattr(backend, _ENI_BURST, bursts)
@@ -100,7 +89,7 @@ def set_eni_burst(scope: Scope, cluster: str, burst: int) -> None:
 
 def vcpu_in_use(scope: Scope, cluster: str) -> float:
     """The vCPU held by the cluster's Fargate tasks that have not stopped (see `quota`)."""
-    backend = _ecs(scope)
+    backend = moto_backend("ecs", scope)
     total = 0
     for task in backend.tasks.get(cluster, {}).values():
         if task.launch_type == "FARGATE" and getattr(task, "_status", None) != "STOPPED":
@@ -128,9 +117,9 @@ def install() -> None:
 
     Called once per process by `_moto._install_patches`, after its own patches.
     """
-    _patch_register()
-    _patch_create_service()
-    _patch_update_service()
+    wrap(EC2ContainerServiceBackend, "register_task_definition", _register)
+    wrap(EC2ContainerServiceBackend, "create_service", _create_service)
+    wrap(EC2ContainerServiceBackend, "update_service", _update_service)
 
 
 def _raise(rejection: Rejection | None) -> None:
@@ -138,62 +127,50 @@ def _raise(rejection: Rejection | None) -> None:
         raise ECSException(rejection.code, rejection.message)
 
 
-def _patch_register() -> None:
-    original = EC2ContainerServiceBackend.register_task_definition
-
-    def register_task_definition(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
-        request = {
-            "requiresCompatibilities": bound.get("requires_compatibilities"),
-            "cpu": bound.get("cpu"),
-            "memory": bound.get("memory"),
-            "executionRoleArn": bound.get("execution_role_arn"),
-            "containerDefinitions": bound.get("container_definitions"),
-        }
-        _raise(registration_rejection(request))
-        return original(self, *args, **kwargs)
-
-    EC2ContainerServiceBackend.register_task_definition = register_task_definition  # type: ignore[method-assign]
+def _register(original: Wrapper, self: Any, *args: Any, **kwargs: Any) -> Any:
+    """Refuse a task definition AWS would not register."""
+    bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
+    request = {
+        "requiresCompatibilities": bound.get("requires_compatibilities"),
+        "cpu": bound.get("cpu"),
+        "memory": bound.get("memory"),
+        "executionRoleArn": bound.get("execution_role_arn"),
+        "containerDefinitions": bound.get("container_definitions"),
+    }
+    _raise(registration_rejection(request))
+    return original(self, *args, **kwargs)
 
 
-def _patch_create_service() -> None:
-    original = EC2ContainerServiceBackend.create_service
-
-    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
-        definition = _definition(self, bound.get("task_definition_str"))
-        _check_deployment(
-            self,
-            definition,
-            bound.get("launch_type") or "EC2",
-            bound.get("platform_version"),
-            bound.get("load_balancers") or [],
-        )
-        return original(self, *args, **kwargs)
-
-    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+def _create_service(original: Wrapper, self: Any, *args: Any, **kwargs: Any) -> Any:
+    """Refuse a service whose revision cannot run on its platform or target groups."""
+    bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
+    definition = _definition(self, bound.get("task_definition_str"))
+    _check_deployment(
+        self,
+        definition,
+        bound.get("launch_type") or "EC2",
+        bound.get("platform_version"),
+        bound.get("load_balancers") or [],
+    )
+    return original(self, *args, **kwargs)
 
 
-def _patch_update_service() -> None:
-    original = EC2ContainerServiceBackend.update_service
-
-    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        cluster = str(service_properties.get("cluster", "default"))
-        name = str(service_properties.get("service", "")).rsplit("/", 1)[-1]
-        current = self._get_service(cluster, name)
-        definition = _definition(
-            self, service_properties.get("task_definition") or current.task_definition
-        )
-        _check_deployment(
-            self,
-            definition,
-            current.launch_type or "EC2",
-            service_properties.get("platform_version") or current.platform_version,
-            service_properties.get("load_balancers") or current.load_balancers or [],
-        )
-        return original(self, service_properties)
-
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+def _update_service(original: Wrapper, self: Any, service_properties: dict[str, Any]) -> Any:
+    """Refuse an update whose revision cannot run on its platform or target groups."""
+    cluster = str(service_properties.get("cluster", "default"))
+    name = str(service_properties.get("service", "")).rsplit("/", 1)[-1]
+    current = self._get_service(cluster, name)
+    definition = _definition(
+        self, service_properties.get("task_definition") or current.task_definition
+    )
+    _check_deployment(
+        self,
+        definition,
+        current.launch_type or "EC2",
+        service_properties.get("platform_version") or current.platform_version,
+        service_properties.get("load_balancers") or current.load_balancers or [],
+    )
+    return original(self, service_properties)
 
 
 def _definition(backend: Any, ref: str | None) -> Any:
@@ -220,7 +197,7 @@ def _check_deployment(
         storage = (definition.ephemeral_storage or {}).get("sizeInGiB") or 20
         efs = any(v.get("efsVolumeConfiguration") for v in definition.volumes or [])
         _raise(platform_rejection(platform, int(storage), efs))
-    groups = get_backend("elbv2")[backend.account_id][backend.region_name].target_groups
+    groups = moto_backend("elbv2", Scope(backend.account_id, backend.region_name)).target_groups
     for entry in load_balancers:
         group = groups.get(str(entry.get("targetGroupArn", "")))
         if group is not None:

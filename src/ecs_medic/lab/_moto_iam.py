@@ -11,11 +11,12 @@ Re-check on a moto upgrade.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from moto.backends import get_backend
 from moto.iam.models import SERVICE_NAME_CONVERSION, AWSManagedPolicy, IAMBackend
+
+from ecs_medic.lab._moto_core import Wrapper, once, wrap
 
 _DATE = "2017-11-16T18:48:22+00:00"
 # name -> (path, document): AWS's documents, as of the policies' current default versions
@@ -122,30 +123,25 @@ MANAGED: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"
-_installed: list[bool] = []
-_lock = threading.Lock()
 
 
+@once
 def install() -> None:
     """Name ECS's service-linked role as AWS does and attach its policy (once per process)."""
-    with _lock:
-        if _installed:
-            return
-        SERVICE_NAME_CONVERSION.setdefault("ecs", "ECS")
-        original = IAMBackend.create_service_linked_role
+    SERVICE_NAME_CONVERSION.setdefault("ecs", "ECS")
+    wrap(IAMBackend, "create_service_linked_role", _create_service_linked_role)
 
-        def create_service_linked_role(
-            self: Any, service_name: str, description: str, suffix: str
-        ) -> Any:
-            role = original(self, service_name, description, suffix)
-            if service_name == "ecs.amazonaws.com":
-                arn = managed_policy_arn("AmazonECSServiceRolePolicy")
-                if arn in self.managed_policies:
-                    self.managed_policies[arn].attach_to(role)
-            return role
 
-        IAMBackend.create_service_linked_role = create_service_linked_role  # type: ignore[method-assign]
-        _installed.append(True)
+def _create_service_linked_role(
+    original: Wrapper, self: Any, service_name: str, description: str, suffix: str
+) -> Any:
+    """Attach AmazonECSServiceRolePolicy to ECS's service-linked role, as AWS does."""
+    role = original(self, service_name, description, suffix)
+    if service_name == "ecs.amazonaws.com":
+        arn = managed_policy_arn("AmazonECSServiceRolePolicy")
+        if arn in self.managed_policies:
+            self.managed_policies[arn].attach_to(role)
+    return role
 
 
 def managed_policy_arn(name: str) -> str:

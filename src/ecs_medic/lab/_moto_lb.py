@@ -6,22 +6,20 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from moto.backends import get_backend
-
-from ecs_medic.lab._moto import Scope
+from ecs_medic.lab._moto_core import Scope, moto_backend
 from ecs_medic.lab.stages_lb import Balancer, Ingress, LbPath
 
 
 def read_path(scope: Scope, group_arn: str, eni_id: str, zone: str) -> LbPath:
     """The balancers forwarding to a target group and the ingress of the task ENI's groups."""
-    ec2 = get_backend("ec2")[scope.account][scope.region]
+    ec2 = moto_backend("ec2", scope)
     eni = ec2.enis.get(eni_id)
     groups = [str(g.id) for g in eni.group_set] if eni is not None else []
     return LbPath(_balancers(scope, group_arn), _ingress(scope, groups), zone)
 
 
 def _balancers(scope: Scope, group_arn: str) -> tuple[Balancer, ...]:
-    elbv2 = get_backend("elbv2")[scope.account][scope.region]
+    elbv2 = moto_backend("elbv2", scope)
     found = []
     for balancer in elbv2.load_balancers.values():
         if any(_forwards(listener, group_arn) for listener in balancer.listeners.values()):
@@ -57,7 +55,7 @@ def _node_address(subnets: list[Any]) -> str:
 
 
 def _ingress(scope: Scope, group_ids: Iterable[str]) -> tuple[Ingress, ...]:
-    ec2 = get_backend("ec2")[scope.account][scope.region]
+    ec2 = moto_backend("ec2", scope)
     rules: list[Ingress] = []
     for group_id in group_ids:
         group = ec2.get_security_group_from_id(group_id)

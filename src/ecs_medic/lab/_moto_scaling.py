@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.backends import get_backend
-
-from ecs_medic.lab._moto import Scope
+from ecs_medic.lab._moto_core import Scope, Wrapper, moto_backend, once, wrap
 
 PROTECTION = "lab_protection"  # on a moto Task: (enabled, expires at in simulated seconds)
 DEPLOYMENTS = "lab_service_deployments"  # on a moto Service: DescribeServiceDeployments entries
@@ -64,24 +62,12 @@ class LiveAlarm:
     periods: int
 
 
-def _ecs(scope: Scope) -> Any:
-    return get_backend("ecs")[scope.account][scope.region]
-
-
-def _scaling(scope: Scope) -> Any:
-    return get_backend("applicationautoscaling")[scope.account][scope.region]
-
-
-def _cloudwatch(scope: Scope) -> Any:
-    return get_backend("cloudwatch")[scope.account][scope.region]
-
-
 # --- task protection ------------------------------------------------------------------------
 
 
 def find_task(scope: Scope, cluster: str, task: str) -> Any | None:
     """A moto Task of a cluster by ARN or id, or None."""
-    tasks = _ecs(scope).tasks.get(cluster.rsplit("/", 1)[-1], {})
+    tasks = moto_backend("ecs", scope).tasks.get(cluster.rsplit("/", 1)[-1], {})
     task_id = task.rsplit("/", 1)[-1]
     return next((t for arn, t in tasks.items() if arn.rsplit("/", 1)[-1] == task_id), None)
 
@@ -114,14 +100,16 @@ def publish_deployments(
     scope: Scope, cluster: str, service: str, entries: list[dict[str, Any]]
 ) -> None:
     """Keep the service's deployments, in DescribeServiceDeployments' shape, newest first."""
-    target = _ecs(scope).services.get(f"{cluster}:{service}")
+    target = moto_backend("ecs", scope).services.get(f"{cluster}:{service}")
     if target is not None:
         setattr(target, DEPLOYMENTS, entries)
 
 
 def service_deployments(scope: Scope, cluster: str, service: str) -> list[dict[str, Any]] | None:
     """A service's deployments, or None when there is no such ACTIVE service."""
-    found = _ecs(scope).services.get(f"{cluster.rsplit('/', 1)[-1]}:{service.rsplit('/', 1)[-1]}")
+    found = moto_backend("ecs", scope).services.get(
+        f"{cluster.rsplit('/', 1)[-1]}:{service.rsplit('/', 1)[-1]}"
+    )
     if found is None or found.status != "ACTIVE":
         return None
     return list(getattr(found, DEPLOYMENTS, []))
@@ -129,15 +117,23 @@ def service_deployments(scope: Scope, cluster: str, service: str) -> list[dict[s
 
 def all_service_deployments(scope: Scope) -> list[dict[str, Any]]:
     """Every service deployment of the account and region."""
-    return [e for s in _ecs(scope).services.values() for e in getattr(s, DEPLOYMENTS, [])]
+    return [
+        e for s in moto_backend("ecs", scope).services.values() for e in getattr(s, DEPLOYMENTS, [])
+    ]
 
 
 # --- Application Auto Scaling ---------------------------------------------------------------
 
 
+def _target(scope: Scope, resource_id: str) -> Any | None:
+    """The moto scalable target of an ECS service, or None."""
+    targets = moto_backend("applicationautoscaling", scope).targets
+    return targets.get(ECS_DIMENSION, {}).get(resource_id)
+
+
 def scalable_target(scope: Scope, resource_id: str) -> LiveScalableTarget | None:
     """The scalable target of an ECS service (`service/<cluster>/<service>`), or None."""
-    found = _scaling(scope).targets.get(ECS_DIMENSION, {}).get(resource_id)
+    found = _target(scope, resource_id)
     if found is None:
         return None
     suspended = found.suspended_state or {}
@@ -153,7 +149,7 @@ def scalable_target(scope: Scope, resource_id: str) -> LiveScalableTarget | None
 def policies(scope: Scope, resource_id: str) -> list[LivePolicy]:
     """Target-tracking policies of a scalable target (step scaling is not simulated)."""
     found = []
-    for policy in _scaling(scope).policies.values():
+    for policy in moto_backend("applicationautoscaling", scope).policies.values():
         config = policy.target_tracking_scaling_policy_configuration
         if policy.resource_id != resource_id or not config:
             continue
@@ -178,7 +174,7 @@ def policies(scope: Scope, resource_id: str) -> list[LivePolicy]:
 
 def add_activity(scope: Scope, resource_id: str, activity: dict[str, Any]) -> None:
     """Record a scaling activity (DescribeScalingActivities' shape) on the scalable target."""
-    found = _scaling(scope).targets.get(ECS_DIMENSION, {}).get(resource_id)
+    found = _target(scope, resource_id)
     if found is None:
         return
     activities = getattr(found, ACTIVITIES, [])
@@ -188,7 +184,7 @@ def add_activity(scope: Scope, resource_id: str, activity: dict[str, Any]) -> No
 def activities(scope: Scope, namespace: str, resource_id: str | None) -> list[dict[str, Any]]:
     """Recorded activities of the namespace's scalable targets (one resource when given)."""
     found: list[dict[str, Any]] = []
-    for by_resource in _scaling(scope).targets.values():
+    for by_resource in moto_backend("applicationautoscaling", scope).targets.values():
         for target in by_resource.values():
             if target.service_namespace != namespace:
                 continue
@@ -199,7 +195,7 @@ def activities(scope: Scope, namespace: str, resource_id: str | None) -> list[di
 
 def service_counts(scope: Scope, cluster: str, service: str) -> tuple[int, int, str] | None:
     """(desiredCount, runningCount, task definition) of an ACTIVE service, or None."""
-    found = _ecs(scope).services.get(f"{cluster}:{service}")
+    found = moto_backend("ecs", scope).services.get(f"{cluster}:{service}")
     if found is None or found.status != "ACTIVE":
         return None
     running = int(getattr(found, "running_count", 0) or 0)
@@ -208,7 +204,7 @@ def service_counts(scope: Scope, cluster: str, service: str) -> tuple[int, int, 
 
 def set_desired(scope: Scope, cluster: str, service: str, desired: int) -> None:
     """Set a service's desiredCount, as Application Auto Scaling's UpdateService call does."""
-    target = _ecs(scope).services.get(f"{cluster}:{service}")
+    target = moto_backend("ecs", scope).services.get(f"{cluster}:{service}")
     if target is not None:
         target.desired_count = desired
 
@@ -226,7 +222,7 @@ def put_metrics(
     """
     from moto.cloudwatch.models import MetricDatum  # noqa: PLC0415 - moto internal
 
-    backend = _cloudwatch(scope)
+    backend = moto_backend("cloudwatch", scope)
     if len(backend.metric_data) > MAX_DATAPOINTS and points:
         _prune(backend, _naive_utc(points[0][2]) - KEEP_METRICS)
     for name, dimensions, timestamp, value in points:
@@ -250,7 +246,7 @@ def _naive_utc(moment: datetime) -> datetime:
 
 def set_alarm_state(scope: Scope, name: str, state: str, reason: str) -> bool:
     """Set an alarm's state (moto never evaluates alarms); True when it changed."""
-    alarm = _cloudwatch(scope).alarms.get(name)
+    alarm = moto_backend("cloudwatch", scope).alarms.get(name)
     if alarm is None or alarm.state_value == state:
         return False
     alarm.update_state(reason, "{}", state)
@@ -261,7 +257,7 @@ def service_alarms(scope: Scope, cluster: str, service: str) -> list[LiveAlarm]:
     """Alarms on the service's AWS/ECS metrics (ClusterName and ServiceName dimensions)."""
     wanted = {"ClusterName": cluster, "ServiceName": service}
     found = []
-    for alarm in _cloudwatch(scope).alarms.values():
+    for alarm in moto_backend("cloudwatch", scope).alarms.values():
         dimensions = {d.name: d.value for d in alarm.dimensions or ()}
         if alarm.namespace != "AWS/ECS" or dimensions != wanted:
             continue
@@ -279,37 +275,29 @@ def service_alarms(scope: Scope, cluster: str, service: str) -> list[LiveAlarm]:
 
 # --- patches --------------------------------------------------------------------------------
 
-_installed: list[bool] = []
 
-
+@once
 def install() -> None:
     """Install this module's patches once per process (inert outside target tracking)."""
-    if not _installed:
-        _patch_target_tracking_alarms()
-        _installed.append(True)
-
-
-def _patch_target_tracking_alarms() -> None:
-    """Give ECS target-tracking alarms AWS's thresholds: moto sets 6 on both.
-
-    AWS: AlarmHigh at the target value over 3 minutes, AlarmLow at 90% of it over 15.
-    """
     from moto.applicationautoscaling.models import (  # noqa: PLC0415 - moto internal
         FakeApplicationAutoscalingPolicy,
     )
 
-    original = FakeApplicationAutoscalingPolicy.create_alarms
+    wrap(FakeApplicationAutoscalingPolicy, "create_alarms", _create_alarms)
 
-    def create_alarms(self: Any) -> None:
-        original(self)
-        config = self.target_tracking_scaling_policy_configuration or {}
-        if self.service_namespace != "ecs" or "TargetValue" not in config:
-            return
-        target = float(config["TargetValue"])
-        for alarm in self.alarms:
-            if "-AlarmHigh-" in alarm.name:
-                alarm.threshold = target
-            elif "-AlarmLow-" in alarm.name:
-                alarm.threshold = round(target * 0.9, 2)
 
-    FakeApplicationAutoscalingPolicy.create_alarms = create_alarms  # type: ignore[method-assign]
+def _create_alarms(original: Wrapper, self: Any) -> None:
+    """Give ECS target-tracking alarms AWS's thresholds: moto sets 6 on both.
+
+    AWS: AlarmHigh at the target value over 3 minutes, AlarmLow at 90% of it over 15.
+    """
+    original(self)
+    config = self.target_tracking_scaling_policy_configuration or {}
+    if self.service_namespace != "ecs" or "TargetValue" not in config:
+        return
+    target = float(config["TargetValue"])
+    for alarm in self.alarms:
+        if "-AlarmHigh-" in alarm.name:
+            alarm.threshold = target
+        elif "-AlarmLow-" in alarm.name:
+            alarm.threshold = round(target * 0.9, 2)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecs_medic.lab import _moto, _moto_fargate
+from ecs_medic.lab import _moto_fargate
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.account_spec import FargateSpec
 
 
 def apply(account: str, region: str, cluster: str, spec: FargateSpec) -> None:
     """Set the Fargate quota and the zones without capacity for the scenario's cluster."""
-    scope = _moto.Scope(account, region)
+    scope = Scope(account, region)
     if spec.vcpu_quota is not None:
         _moto_fargate.set_quota(scope, _moto_fargate.VCPU_QUOTA, spec.vcpu_quota, cluster)
     if spec.no_capacity_zones:

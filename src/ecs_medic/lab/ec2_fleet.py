@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 
 from ecs_medic.lab import _moto_ecs_instances as instances
-from ecs_medic.lab._moto import Scope
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.ec2_spec import INSTANCE_TYPES, Ec2Spec
 
 AGENT_VERSION = "1.89.2"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from ecs_medic.lab import _moto, _moto_scaling, stubs_json
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.builder import AccountBuilder, BuiltService
 from ecs_medic.lab.ec2_fleet import FleetSim
 from ecs_medic.lab.errors import LabError
@@ -85,7 +86,7 @@ class Lab:
             built = builder.build(scenario, index)
             self._built.append(built)
             self._placements.append(placement)
-            scope = _moto.Scope(self.account_id, region)
+            scope = Scope(self.account_id, region)
             profiles = dict(scenario.app)
             sim = ServiceSim(scope, built.cluster, built.service, profiles)
             self._sims[(region, built.cluster, built.service)] = sim
@@ -187,7 +188,7 @@ class Lab:
             self.advance((current - last) * speed)
             last = current
 
-    def _on_update(self, scope: _moto.Scope, cluster: str, service: str, forced: bool) -> None:
+    def _on_update(self, scope: Scope, cluster: str, service: str, forced: bool) -> None:
         sim = self._sims.get((scope.region, cluster, service))
         if scope.account == self.account_id and sim is not None:
             sim.on_update(self._now, forced)

@@ -24,6 +24,7 @@ from ecs_medic.lab import (
     service_deployments,
     stages_placement_ec2,
 )
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.deploy_rules import (
     QUICK_EXIT_S,
@@ -82,7 +83,7 @@ class ServiceSim:
     """The ECS service scheduler for one service."""
 
     def __init__(
-        self, scope: _moto.Scope, cluster: str, name: str, profiles: Mapping[str, AppProfile]
+        self, scope: Scope, cluster: str, name: str, profiles: Mapping[str, AppProfile]
     ) -> None:
         self.scope, self.cluster, self.name = scope, cluster, name
         self.profiles = dict(profiles)

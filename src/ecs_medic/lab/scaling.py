@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecs_medic.lab import _moto, _moto_scaling
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab._moto_scaling import LiveAlarm, LivePolicy, LiveScalableTarget
 from ecs_medic.lab.scenario import AppProfile
 from ecs_medic.lab.tasks import at
@@ -78,7 +79,7 @@ class ScalingSim:
     """The service's metrics, its alarms, and Application Auto Scaling's actions on it."""
 
     def __init__(
-        self, scope: _moto.Scope, cluster: str, service: str, profiles: Mapping[str, AppProfile]
+        self, scope: Scope, cluster: str, service: str, profiles: Mapping[str, AppProfile]
     ) -> None:
         self.scope, self.cluster, self.service = scope, cluster, service
         self.profiles = dict(profiles)

@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ecs_medic.lab import _moto_ecs_instances as instances
-from ecs_medic.lab._moto import Scope, subnet_zone
+from ecs_medic.lab._moto import subnet_zone
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.live import LiveInstance, LiveService
 
 UNABLE = (

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecs_medic.lab import _moto, _moto_fargate, stubs_trail
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.live import LiveService, LiveTaskDefinition
 
 _UNABLE = "(service {service}) was unable to place a task. Reason: "
@@ -45,7 +46,7 @@ class Placement:
 
 
 def place(
-    scope: _moto.Scope,
+    scope: Scope,
     live: LiveService,
     definition: LiveTaskDefinition,
     wanted: int,
@@ -66,7 +67,7 @@ def place(
     return Placement(fits, subnets, VCPU_LIMIT if fits < wanted else None)
 
 
-def _throttled(scope: _moto.Scope, calls: int, now: float) -> None:
+def _throttled(scope: Scope, calls: int, now: float) -> None:
     """The scheduler's refused CreateNetworkInterface calls, as CloudTrail records them."""
     for _ in range(calls):
         stubs_trail.scheduler_event(
@@ -78,9 +79,7 @@ def _throttled(scope: _moto.Scope, calls: int, now: float) -> None:
         )
 
 
-def _within_quota(
-    scope: _moto.Scope, cluster: str, definition: LiveTaskDefinition, wanted: int
-) -> int:
+def _within_quota(scope: Scope, cluster: str, definition: LiveTaskDefinition, wanted: int) -> int:
     """How many tasks of this size fit under the On-Demand vCPU quota next to those running."""
     vcpu = (definition.cpu or 0) / 1024
     limit = _moto_fargate.quota(scope, _moto_fargate.VCPU_QUOTA, cluster)

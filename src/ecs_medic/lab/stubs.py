@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from ecs_medic.lab import inprocess, stubs_quotas, stubs_trail
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.iam_policy import Request, evaluate
 
@@ -45,7 +46,6 @@ def answer(
 ) -> Iterable[bytes] | None:
     """The lab's answer to a stubbed operation, or None to let moto serve the request."""
     inprocess.bump()
-    from ecs_medic.lab._moto import Scope  # noqa: PLC0415 - _moto imports this module
     from ecs_medic.lab.stubs_json import JSON_STUBS  # noqa: PLC0415 - it builds on _moto
 
     json_stub = JSON_STUBS.get(operation)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecs_medic.lab import _moto_scaling as store
-from ecs_medic.lab._moto import Scope
+from ecs_medic.lab._moto_core import Scope
 
 Answer = tuple[str, dict[str, Any]]
 JsonStub = Callable[[dict[str, Any], Scope], Answer]

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ecs_medic.lab import _moto, _moto_fargate
+from ecs_medic.lab import _moto_fargate
+from ecs_medic.lab._moto_core import Scope
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 _NAMES = {_moto_fargate.VCPU_QUOTA: "Fargate On-Demand vCPU resource count"}
@@ -38,7 +39,7 @@ def answer(
     if params.get("ServiceCode") != "fargate":
         return None
     match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    scope = _moto.Scope(account, match.group(1) if match else "us-east-1")
+    scope = Scope(account, match.group(1) if match else "us-east-1")
     status, payload = handler(scope, params)
     start_response(status, [("Content-Type", "application/x-amz-json-1.1")])
     return [json.dumps(payload).encode()]
@@ -56,7 +57,7 @@ def _body(environ: dict[str, Any]) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _quota(scope: _moto.Scope, code: str, value: float) -> dict[str, Any]:
+def _quota(scope: Scope, code: str, value: float) -> dict[str, Any]:
     return {
         "ServiceCode": "fargate",
         "ServiceName": "AWS Fargate",
@@ -77,7 +78,7 @@ def _not_found(code: str) -> Reply:
     }
 
 
-def get_service_quota(scope: _moto.Scope, params: dict[str, Any]) -> Reply:
+def get_service_quota(scope: Scope, params: dict[str, Any]) -> Reply:
     """GetServiceQuota: the applied value."""
     code = str(params.get("QuotaCode", ""))
     value = _moto_fargate.quota(scope, code)
@@ -86,7 +87,7 @@ def get_service_quota(scope: _moto.Scope, params: dict[str, Any]) -> Reply:
     return "200 OK", {"Quota": _quota(scope, code, value)}
 
 
-def list_service_quotas(scope: _moto.Scope, params: dict[str, Any]) -> Reply:
+def list_service_quotas(scope: Scope, params: dict[str, Any]) -> Reply:
     """ListServiceQuotas: the fargate quotas the lab models."""
     del params
     return "200 OK", {
@@ -94,7 +95,7 @@ def list_service_quotas(scope: _moto.Scope, params: dict[str, Any]) -> Reply:
     }
 
 
-def request_service_quota_increase(scope: _moto.Scope, params: dict[str, Any]) -> Reply:
+def request_service_quota_increase(scope: Scope, params: dict[str, Any]) -> Reply:
     """RequestServiceQuotaIncrease: approved and applied at once."""
     code = str(params.get("QuotaCode", ""))
     current = _moto_fargate.quota(scope, code)
@@ -128,7 +129,7 @@ def request_service_quota_increase(scope: _moto.Scope, params: dict[str, Any]) -
     }
 
 
-_HANDLERS: dict[tuple[str, str], Callable[[_moto.Scope, dict[str, Any]], Reply]] = {
+_HANDLERS: dict[tuple[str, str], Callable[[Scope, dict[str, Any]], Reply]] = {
     ("servicequotas", "GetServiceQuota"): get_service_quota,
     ("servicequotas", "ListServiceQuotas"): list_service_quotas,
     ("servicequotas", "RequestServiceQuotaIncrease"): request_service_quota_increase,
