@@ -33,7 +33,6 @@ SUBSET = {
 # A1/A2 scenarios that `fix --yes` does not heal, and why (strict: they must not heal).
 NOT_HEALED = {
     "app-crash": "the missing variable's value is not in any AWS API: a recommendation (A3)",
-    "crash-segfault": "no earlier revision ever completed to roll back to: a recommendation",
     "image-not-found": "no earlier revision ever completed to roll back to: a recommendation",
     "oom-heap-1500": "doubling the memory is not enough: the fix is rolled back (by design)",
     "health-check-path-wrong": "no AWS API shows which path the app serves: a recommendation",

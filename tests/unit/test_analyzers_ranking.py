@@ -168,3 +168,23 @@ def test_stale_tasks_alone_are_the_root_cause():
     """With no failed rollout, the stale digest is the finding to act on."""
     [only] = rank([finding("STALE_IMAGE_NOT_REDEPLOYED", Severity.MEDIUM)])
     assert ("STALE_IMAGE_NOT_REDEPLOYED", None) == (only.code, only.caused_by)
+
+
+def test_short_grace_is_a_consequence_of_a_target_group_behind_no_listener():
+    """Tasks killed early by ELB checks of a group no listener serves: no grace period helps."""
+    ranked = rank(
+        [
+            finding("HEALTH_CHECK_GRACE_TOO_SHORT", Severity.HIGH, 0.9, tasks=6),
+            finding("TG_MISSING_OR_UNATTACHED", Severity.HIGH, 0.85),
+        ]
+    )
+    assert [
+        ("TG_MISSING_OR_UNATTACHED", None),
+        ("HEALTH_CHECK_GRACE_TOO_SHORT", "TG_MISSING_OR_UNATTACHED"),
+    ] == [(f.code, f.caused_by) for f in ranked]
+
+
+def test_short_grace_alone_stays_the_root_cause():
+    """Without a reason the targets cannot be reached, the grace period is the finding to fix."""
+    [only] = rank([finding("HEALTH_CHECK_GRACE_TOO_SHORT")])
+    assert ("HEALTH_CHECK_GRACE_TOO_SHORT", None) == (only.code, only.caused_by)
