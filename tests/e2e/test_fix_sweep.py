@@ -36,8 +36,6 @@ NOT_HEALED = {
     "image-not-found": "no earlier revision ever completed to roll back to: a recommendation",
     "oom-heap-1500": "doubling the memory is not enough: the fix is rolled back (by design)",
     "health-check-path-wrong": "no AWS API shows which path the app serves: a recommendation",
-    "tg-not-attached": "the unattached target group names no load balancer, so no listener is "
-    "planned; the grace-period fix planned beside it does not heal and is rolled back",
 }
 
 

@@ -18,10 +18,13 @@ from ecs_medic.aws.gateway import Gateway, GatewayError
 from ecs_medic.remedies.plan import (
     Action,
     ApiCall,
+    Binding,
     FieldChange,
     ReviseTaskDefinition,
     Step,
+    references,
     resolve,
+    substitute,
 )
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not accept.
@@ -99,12 +102,19 @@ class Applier:
                 responses[step.step_id] = response
         return StepResult(action.id, True, None, responses)
 
-    def roll_back(self, action: Action) -> StepResult:
-        """Run the action's rollback calls; every one is attempted even if one fails."""
+    def roll_back(self, action: Action, bound: tuple[Binding, ...] = ()) -> StepResult:
+        """Run the action's rollback calls; every one is attempted even if one fails.
+
+        A call that refers to something a step never created (its reference is unbound) is
+        skipped: there is nothing to undo.
+        """
         errors = []
+        values = dict(bound)
         for call in action.rollback:
+            if any(r not in values for r in references(call.params)):
+                continue
             try:
-                self._call(action, call, {})
+                self._call(action, call, {}, values)
             except GatewayError as exc:
                 errors.append(f"{exc.source}: {exc.code}")
         return StepResult(action.id, not errors, "; ".join(errors) or None)
@@ -117,9 +127,13 @@ class Applier:
         return self._call(action, step, responses)
 
     def _call(
-        self, action: Action, call: ApiCall, responses: dict[str, dict[str, Any]]
+        self,
+        action: Action,
+        call: ApiCall,
+        responses: dict[str, dict[str, Any]],
+        bound: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        params = resolve(call.params, responses)
+        params = substitute(call.params, bound) if bound else resolve(call.params, responses)
         try:
             response = self._gw.call(call.service, call.operation, params)
         except GatewayError as exc:

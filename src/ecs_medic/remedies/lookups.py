@@ -12,16 +12,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ecs_medic.aws.gateway import Gateway, GatewayError
-from ecs_medic.aws.parsing_network import parse_subnet
+from ecs_medic.aws.images import parse_ecr_image
+from ecs_medic.aws.parsing_access import parse_decisions
+from ecs_medic.aws.parsing_network import parse_listener, parse_load_balancer, parse_subnet
 from ecs_medic.aws.snapshot import ServiceSnapshot
-from ecs_medic.aws.snapshot_network import Subnet
+from ecs_medic.aws.snapshot_network import Listener, LoadBalancer, Subnet
 from ecs_medic.findings import Finding
 
 SUBNET_CODES = frozenset({"SUBNET_IP_EXHAUSTED", "UNSUPPORTED_AZ_SUBNET"})
 SECRET_CODES = frozenset({"SECRET_NOT_FOUND"})
 KMS_CODES = frozenset({"KMS_DECRYPT_DENIED"})
 PULL_CODES = frozenset({"IMAGE_PULL_AUTH"})
+BALANCER_CODES = frozenset({"TG_MISSING_OR_UNATTACHED"})
+REGISTRY_CODES = frozenset({"PRIVATE_REGISTRY_CREDS"})
+GET_SECRET_VALUE = "secretsmanager:GetSecretValue"  # noqa: S105 - an IAM action name
 MAX_NAMES = 100  # one page: enough to find a near-miss of a name, never a full inventory
+MAX_BALANCERS = 400  # one page of DescribeLoadBalancers, its largest
+MAX_LISTENED = 10  # balancers of the VPC whose listeners are read; more is not one clear choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,9 @@ class Lookups:
     parameter_names: tuple[str, ...] = ()
     key_arns: tuple[tuple[str, str], ...] = ()  # (alias or key id as referenced, key ARN)
     repository_policies: tuple[tuple[str, str], ...] = ()  # (ECR repository, policy text)
+    vpc_balancers: tuple[LoadBalancer, ...] = ()  # the load balancers in the service's VPC
+    vpc_listeners: tuple[Listener, ...] = ()  # their listeners (default actions only)
+    readable_secrets: tuple[str, ...] = ()  # secret ARNs the execution role may read
 
     def key_arn(self, reference: str) -> str:
         """The key ARN an alias resolves to (IAM grants on keys, never on aliases)."""
@@ -42,13 +52,79 @@ class Lookups:
 def look_up(gateway: Gateway, findings: Iterable[Finding], snapshot: ServiceSnapshot) -> Lookups:
     """Read only what the root-cause findings' planners need."""
     codes = {f.code for f in findings if not f.caused_by}
+    balancers, listeners = _vpc_balancers(gateway, snapshot) if codes & BALANCER_CODES else ((), ())
     return Lookups(
         vpc_subnets=_vpc_subnets(gateway, snapshot) if codes & SUBNET_CODES else (),
         secret_arns=_secret_arns(gateway) if codes & SECRET_CODES else (),
         parameter_names=_parameter_names(gateway, snapshot) if codes & SECRET_CODES else (),
         key_arns=_key_arns(gateway, snapshot) if codes & KMS_CODES else (),
         repository_policies=_repository_policies(gateway, snapshot) if codes & PULL_CODES else (),
+        vpc_balancers=balancers,
+        vpc_listeners=listeners,
+        readable_secrets=_readable_secrets(gateway, snapshot) if codes & REGISTRY_CODES else (),
     )
+
+
+def _readable_secrets(gateway: Gateway, snapshot: ServiceSnapshot) -> tuple[str, ...]:
+    """Secrets (one page, AWS-managed key) the execution role may read, for a registry login.
+
+    Read only when a container pulls from outside ECR without repositoryCredentials: one
+    ListSecrets (names, never values) and one policy simulation over all of them.
+    """
+    td = snapshot.current_task_definition
+    role = td.execution_role_arn if td else None
+    bare = [c for c in td.containers if not c.repository_credentials] if td else []
+    if role is None or not any(parse_ecr_image(c.image) is None for c in bare):
+        return ()
+    try:
+        listed = gateway.call("secretsmanager", "ListSecrets", {"MaxResults": MAX_NAMES})
+        arns = [
+            s["ARN"] for s in listed.get("SecretList", ()) if "ARN" in s and not s.get("KmsKeyId")
+        ]
+        if not arns:
+            return ()
+        simulated = gateway.call(
+            "iam", "SimulatePrincipalPolicy",
+            {"PolicySourceArn": role, "ActionNames": [GET_SECRET_VALUE], "ResourceArns": arns},
+        )  # fmt: skip
+    except GatewayError:
+        return ()
+    allowed = {d.resource for d in parse_decisions(role, simulated) if d.allowed}
+    return tuple(a for a in arns if a in allowed)
+
+
+def _vpc_balancers(
+    gateway: Gateway, snapshot: ServiceSnapshot
+) -> tuple[tuple[LoadBalancer, ...], tuple[Listener, ...]]:
+    """The load balancers of the service's VPC and their listeners, for an orphan target group.
+
+    DescribeLoadBalancers has no VPC filter: one page is read and filtered here.
+    """
+    vpc = _service_vpc(snapshot)
+    try:
+        response = gateway.call("elbv2", "DescribeLoadBalancers", {"PageSize": MAX_BALANCERS})
+    except GatewayError:
+        return (), ()
+    balancers = [parse_load_balancer(b) for b in response.get("LoadBalancers", ())]
+    here = tuple(b for b in balancers if vpc is not None and b.vpc_id == vpc)
+    listeners: list[Listener] = []
+    for balancer in here[:MAX_LISTENED]:
+        try:
+            found = gateway.call("elbv2", "DescribeListeners", {"LoadBalancerArn": balancer.arn})
+        except GatewayError:
+            continue
+        listeners += [parse_listener(entry) for entry in found.get("Listeners", ())]
+    return here, tuple(listeners)
+
+
+def _service_vpc(snapshot: ServiceSnapshot) -> str | None:
+    """The VPC of the service's target groups, else of its task subnets."""
+    groups = [g.vpc_id for g in snapshot.target_groups if g.vpc_id]
+    network = snapshot.service.network
+    subnets = [
+        s.vpc_id for i in (network.subnets if network else ()) if (s := snapshot.network.subnet(i))
+    ]
+    return next(iter(groups + subnets), None)
 
 
 def _repository_policies(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecs_medic.remedies.plan import RemediationPlan
+from ecs_medic.remedies.plan import Binding, RemediationPlan
 from ecs_medic.remedies.verify import Verification
 
 
@@ -41,6 +41,7 @@ class ActionOutcome:
     error: str | None = None
     rolled_back: bool = False
     rollback_error: str | None = None
+    bound: tuple[Binding, ...] = ()  # what the rollback refers to in the steps' answers
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 # A parameter value "$<step id>.<key>" is replaced by that key of an earlier step's response,
 # e.g. "$register.taskDefinition.taskDefinitionArn".
 REF_PREFIX = "$"
+Binding = tuple[str, str]  # (reference, the value a step's response gave it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +100,47 @@ def resolve(value: Any, responses: dict[str, dict[str, Any]]) -> Any:
         return {k: resolve(v, responses) for k, v in value.items()}
     if isinstance(value, list):
         return [resolve(v, responses) for v in value]
-    if isinstance(value, str) and value.startswith(REF_PREFIX) and "." in value:
+    if _is_reference(value):
         step, _, path = value[1:].partition(".")
         current: Any = responses[step]
         for key in path.split("."):
-            current = current[key]
+            current = current[int(key)] if isinstance(current, list) else current[key]
         return current
     return value
+
+
+def references(value: Any) -> list[str]:
+    """The "$step.key.path" references in a parameter tree, in order."""
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in references(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in references(v)]
+    return [value] if _is_reference(value) else []
+
+
+def bind(calls: tuple[ApiCall, ...], responses: dict[str, dict[str, Any]]) -> tuple[Binding, ...]:
+    """The values the calls' references take in these responses (unanswered ones left out).
+
+    A rollback that deletes what a step created (a listener) needs that step's answer; the
+    apply step keeps just these values, so no whole response reaches the graph state.
+    """
+    bound: dict[str, str] = {}
+    for ref in (r for call in calls for r in references(call.params)):
+        try:
+            bound[ref] = str(resolve(ref, responses))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue  # the step did not run or answered without it: nothing was created
+    return tuple(bound.items())
+
+
+def substitute(value: Any, bound: dict[str, str]) -> Any:
+    """Replace bound references in a parameter tree with the values `bind` kept."""
+    if isinstance(value, dict):
+        return {k: substitute(v, bound) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, bound) for v in value]
+    return bound.get(value, value) if _is_reference(value) else value
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(REF_PREFIX) and "." in value

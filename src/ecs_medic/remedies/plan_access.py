@@ -101,7 +101,9 @@ def plan_log_delivery_denied(finding: Finding, snapshot: ServiceSnapshot) -> Pro
 
 def plan_secrets_fetch_denied(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
     """Allow the execution role to read exactly the secrets and parameters it was denied."""
-    return _inline(finding, snapshot, denied(snapshot, ("secretsmanager:", "ssm:")), "read-secrets")
+    return inline_grant(
+        finding, snapshot, denied(snapshot, ("secretsmanager:", "ssm:")), "read-secrets"
+    )
 
 
 def plan_kms_decrypt_denied(
@@ -112,7 +114,7 @@ def plan_kms_decrypt_denied(
         dataclasses.replace(d, resource=lookups.key_arn(d.resource))
         for d in denied(snapshot, ("kms:",))
     ]
-    return _inline(finding, snapshot, decisions, "decrypt-secrets")
+    return inline_grant(finding, snapshot, decisions, "decrypt-secrets")
 
 
 def plan_task_role_denied(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
@@ -126,7 +128,7 @@ def plan_task_role_denied(finding: Finding, snapshot: ServiceSnapshot) -> Propos
         if (m := _DENIED.search(e.detail))
     )
     decisions = [PolicyDecision(td.task_role_arn, a, r, "implicitDeny") for a, r in wanted]
-    return _inline(finding, snapshot, decisions, "app-access")
+    return inline_grant(finding, snapshot, decisions, "app-access")
 
 
 def _managed_or_inline(
@@ -139,7 +141,7 @@ def _managed_or_inline(
     covered = all(d.action in EXECUTION_POLICY_ACTIONS for d in decisions)
     if covered and EXECUTION_POLICY not in role.attached_policy_arns:
         return _attach_managed(finding, snapshot, role)
-    return _inline(finding, snapshot, decisions, purpose)
+    return inline_grant(finding, snapshot, decisions, purpose)
 
 
 def _execution_role(snapshot: ServiceSnapshot) -> Role | None:
@@ -162,7 +164,7 @@ def _attach_managed(finding: Finding, snapshot: ServiceSnapshot, role: Role) -> 
     )  # fmt: skip
 
 
-def _inline(
+def inline_grant(
     finding: Finding, snapshot: ServiceSnapshot, decisions: list[PolicyDecision], purpose: str
 ) -> Proposal | None:
     """PutRolePolicy with one statement per denied action, on exactly the denied resources."""

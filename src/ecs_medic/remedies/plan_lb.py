@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 from ecs_medic.aws.snapshot import ServiceSnapshot, TargetGroup
+from ecs_medic.aws.snapshot_network import LoadBalancer
 from ecs_medic.findings import Finding
 from ecs_medic.remedies.actions import Proposal, event_ids, force_deploy, make_action
 from ecs_medic.remedies.diff import added, config_diff
+from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import ApiCall
 
 TRAFFIC_PORT = "traffic-port"
+
 _URL_PATH = re.compile(r"https?://[^/\s:]+(?::\d+)?(/[^\s'\"|;]*)")
 
 
@@ -68,26 +71,107 @@ def _container_health_path(snapshot: ServiceSnapshot) -> str | None:
     return None
 
 
-def plan_listener(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
-    """Give a target group that no listener forwards to an HTTP listener on its load balancer."""
+def plan_listener(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) -> Proposal | None:
+    """Attach a target group that no listener forwards to: an HTTP:80 listener on its ALB.
+
+    The ALB is the one the group names, else the one application load balancer of the
+    group's VPC whose security group the service's tasks admit on the container port (the
+    ALB the service was wired to). Anything less clear becomes a precise recommendation.
+    """
     group = service_target_group(finding, snapshot)
     if group is None:
         return None
-    forwarded = {arn for lst in snapshot.network.listeners for arn in lst.target_group_arns}
-    balancers = [lb for lb in snapshot.network.load_balancers if lb.type == "application"]
-    if group.arn in forwarded or len(balancers) != 1:
+    if group.protocol not in (None, "HTTP", "HTTPS"):
+        return (
+            f"TG_MISSING_OR_UNATTACHED: add a listener forwarding to {group.name} on the network "
+            f"load balancer its {group.protocol} clients use."
+        )
+    known = (*lookups.vpc_balancers, *snapshot.network.load_balancers)
+    balancers = list({lb.arn: lb for lb in known}.values())
+    listeners = (*snapshot.network.listeners, *lookups.vpc_listeners)
+    if group.arn in {arn for lst in listeners for arn in lst.target_group_arns}:
         return None
-    lb = balancers[0]
-    port = 80 if not any(lst.port == 80 for lst in snapshot.network.listeners) else 8080
+    candidates = _candidates(snapshot, group, balancers)
+    if len(candidates) != 1:
+        return _which_balancer(group, candidates, balancers)
+    lb = candidates[0]
+    taken = next(
+        (lst for lst in listeners if lst.load_balancer_arn == lb.arn and lst.port == 80), None
+    )
+    if taken is not None:
+        return (
+            f"TG_MISSING_OR_UNATTACHED: add a rule to listener {taken.arn} ({taken.protocol}:80 "
+            f"on {lb.name}) forwarding to {group.name}, with the host or path condition its "
+            "clients use (no AWS API says which), or give it a listener on a free port."
+        )
+    return _create_listener(finding, snapshot, group, lb)
+
+
+def _create_listener(
+    finding: Finding, snapshot: ServiceSnapshot, group: TargetGroup, lb: LoadBalancer
+) -> Proposal:
     params = {
-        "LoadBalancerArn": lb.arn, "Protocol": "HTTP", "Port": port,
+        "LoadBalancerArn": lb.arn, "Protocol": "HTTP", "Port": 80,
         "DefaultActions": [{"Type": "forward", "TargetGroupArn": group.arn}],
     }  # fmt: skip
+    delete = ApiCall(
+        "elbv2", "DeleteListener", {"ListenerArn": "$listener.Listeners.0.ListenerArn"}
+    )
     return make_action(
-        finding.code, f"Create an HTTP:{port} listener on {lb.name} forwarding to {group.name}",
+        finding.code, f"Create an HTTP:80 listener on {lb.name} forwarding to {group.name}",
         "A2", (ApiCall("elbv2", "CreateListener", params, "listener"), force_deploy(snapshot)),
-        rollback=(),
-        diff=added(f"listener {lb.name}:{port}", params),
+        rollback=(delete,),
+        diff=added(f"listener {lb.name}:80", params),
         expected_effect="the target group receives traffic and health checks again",
-        risk="exposes the service on the load balancer's port; delete the listener to undo",
+        risk="the service answers on port 80 of the load balancer, to whomever its security "
+        "group admits; the rollback deletes the listener",
     )  # fmt: skip
+
+
+def _candidates(
+    snapshot: ServiceSnapshot, group: TargetGroup, balancers: list[LoadBalancer]
+) -> list[LoadBalancer]:
+    """The group's own ALBs, else its VPC's active ALBs whose security group the tasks admit."""
+    named = [lb for lb in balancers if lb.arn in group.load_balancer_arns]
+    if named:
+        return named
+    return [
+        lb for lb in balancers
+        if lb.type == "application" and lb.vpc_id == group.vpc_id
+        and lb.state in (None, "active") and _admitted(snapshot, lb)
+    ]  # fmt: skip
+
+
+def _admitted(snapshot: ServiceSnapshot, lb: LoadBalancer) -> bool:
+    """Whether a task security group admits the container port from the ALB's own group."""
+    network = snapshot.service.network
+    groups = [
+        g
+        for i in (network.security_groups if network else ())
+        if (g := snapshot.network.security_group(i))
+    ]
+    ports = [b.container_port for b in snapshot.service.load_balancers]
+    return any(
+        rule.covers_port(port) and set(rule.source_group_ids) & set(lb.security_groups)
+        for g in groups for rule in g.ingress for port in ports
+    )  # fmt: skip
+
+
+def _which_balancer(
+    group: TargetGroup, candidates: list[LoadBalancer], balancers: list[LoadBalancer]
+) -> str:
+    """Say which load balancers could take the group, and why none was chosen."""
+    if candidates:
+        names = ", ".join(lb.name for lb in candidates)
+        return (
+            f"TG_MISSING_OR_UNATTACHED: {len(candidates)} load balancers could serve "
+            f"{group.name} ({names}); add a listener or rule forwarding to it on the one its "
+            "clients use."
+        )
+    here = ", ".join(lb.name for lb in balancers if lb.vpc_id == group.vpc_id) or "none"
+    return (
+        f"TG_MISSING_OR_UNATTACHED: no load balancer of {group.vpc_id} is admitted by the "
+        f"service's security groups (load balancers there: {here}); add a listener or rule "
+        f"forwarding to {group.name} on the intended load balancer, and admit its security "
+        "group on the container port."
+    )

@@ -140,8 +140,8 @@ def _closest(check: SecretCheck, lookups: Lookups) -> str | None:
         if found and check.value_from.startswith("arn:"):
             return check.value_from.rsplit(":parameter", 1)[0] + ":parameter" + found
         return found
-    wanted = _secret_name(check.value_from)
-    return _one_close(wanted, lookups.secret_arns, _secret_name)
+    wanted = secret_name(check.value_from)
+    return _one_close(wanted, lookups.secret_arns, secret_name)
 
 
 def _one_close(
@@ -152,7 +152,7 @@ def _one_close(
     return names[close[0]] if len(close) == 1 else None
 
 
-def _secret_name(value_from: str) -> str:
+def secret_name(value_from: str) -> str:
     """The secret name of an ARN (without the 6-character suffix AWS adds) or a plain name."""
     if not value_from.startswith("arn:"):
         return value_from

@@ -41,6 +41,7 @@ from ecs_medic.remedies.plan_network import (
     plan_task_egress_blocked,
     plan_vpc_endpoint,
 )
+from ecs_medic.remedies.plan_registry import plan_registry_creds
 from ecs_medic.remedies.plan_revisions import (
     plan_arch_mismatch,
     plan_container_health,
@@ -236,7 +237,6 @@ PLANNERS: dict[str, Planner] = {
     "VPC_ENDPOINT_MISCONFIG": plan_vpc_endpoint,
     "PORT_MISMATCH_TG": plan_port_mismatch,
     "TG_HEALTHCHECK_FAILING": plan_tg_health_path,
-    "TG_MISSING_OR_UNATTACHED": plan_listener,
     "ARCH_MISMATCH": plan_arch_mismatch,
     "HOST_DISK_FULL": plan_ephemeral_storage,
     "HEALTHCHECK_FAILING_CONTAINER": plan_container_health,
@@ -254,6 +254,8 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
     "SECRET_NOT_FOUND": plan_secret_ref,
     "KMS_DECRYPT_DENIED": plan_kms_decrypt_denied,
     "IMAGE_PULL_AUTH": plan_image_pull_auth,
+    "TG_MISSING_OR_UNATTACHED": plan_listener,
+    "PRIVATE_REGISTRY_CREDS": plan_registry_creds,
 }
 
 

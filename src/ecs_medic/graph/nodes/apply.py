@@ -9,6 +9,7 @@ from ecs_medic.graph.context import RunContext
 from ecs_medic.graph.state import DiagnosisState
 from ecs_medic.remedies.apply import Applier, AuditLog
 from ecs_medic.remedies.outcome import ActionOutcome
+from ecs_medic.remedies.plan import bind
 from ecs_medic.remedies.verify import change_moment
 
 
@@ -37,7 +38,8 @@ def _apply_approved(state: DiagnosisState, applier: Applier) -> list[ActionOutco
         if action.id not in approved:
             continue
         result = applier.apply(action)
-        outcomes.append(ActionOutcome(action.id, result.ok, result.error))
+        bound = bind(action.rollback, result.responses)
+        outcomes.append(ActionOutcome(action.id, result.ok, result.error, bound=bound))
         if not result.ok:
             break
     return outcomes

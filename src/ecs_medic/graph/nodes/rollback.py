@@ -41,7 +41,7 @@ def _roll_back_all(state: DiagnosisState, applier: Applier) -> list[ActionOutcom
     by_id = {a.id: a for a in state["plan"].actions}
     outcomes = list(state.get("outcomes", []))
     for index in reversed(range(len(outcomes))):
-        result = applier.roll_back(by_id[outcomes[index].action_id])
+        result = applier.roll_back(by_id[outcomes[index].action_id], outcomes[index].bound)
         outcomes[index] = dataclasses.replace(
             outcomes[index], rolled_back=result.ok, rollback_error=result.error
         )
