@@ -30,12 +30,18 @@ SUBSET = {
     "entrypoint-not-found",
     "desired-count-zero",
 }
-# A1/A2 scenarios that `fix --yes` does not heal, and why (strict: they must not heal).
+# A1/A2 scenarios that `fix --yes` does not heal, and why (strict: they must not heal). The
+# catalogue's A1 fix for a crash or a missing image is a rollback to a revision that ran
+# healthy; app-crash and image-not-found are first releases with no such revision (a "bad
+# release" story such as crash-segfault or deployment-stuck has one and heals).
 NOT_HEALED = {
-    "app-crash": "the missing variable's value is not in any AWS API: a recommendation (A3)",
-    "image-not-found": "no earlier revision ever completed to roll back to: a recommendation",
+    "app-crash": "no earlier revision ran, and the missing variable's value is in no AWS API: "
+    "a recommendation (A3)",
+    "image-not-found": "no earlier revision ran (nothing to roll back to) and pushing the "
+    "image is A3: a recommendation",
     "oom-heap-1500": "doubling the memory is not enough: the fix is rolled back (by design)",
-    "health-check-path-wrong": "no AWS API shows which path the app serves: a recommendation",
+    "health-check-path-wrong": "no AWS API shows which path the app serves, and no revision "
+    "rollback changes the target group: a recommendation",
 }
 
 
