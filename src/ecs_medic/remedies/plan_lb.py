@@ -170,7 +170,8 @@ def _which_balancer(
         )
     here = ", ".join(lb.name for lb in balancers if lb.vpc_id == group.vpc_id) or "none"
     return (
-        f"TG_MISSING_OR_UNATTACHED: no load balancer of {group.vpc_id} is admitted by the "
+        f"TG_MISSING_OR_UNATTACHED: no load balancer of {group.vpc_id or 'the VPC'} is admitted "
+        "by the "
         f"service's security groups (load balancers there: {here}); add a listener or rule "
         f"forwarding to {group.name} on the intended load balancer, and admit its security "
         "group on the container port."

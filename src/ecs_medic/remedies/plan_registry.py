@@ -48,10 +48,10 @@ def _reference(
         "repositoryCredentials", None, {"credentialsParameter": login}, container.name
     )
     name = login.split(":secret:", 1)[-1]
+    family = td.family if (td := snapshot.current_task_definition) else "the task definition"
     return revision_action(
         finding, snapshot, (change,),
-        title=f"Register the task definition with {container.name} pulling as secret {name}, "
-        "and deploy it",
+        title=f"Register {family} with {container.name} pulling as secret {name} and deploy it",
         expected_effect=f"{container.image} is pulled with the registry login; tasks start",
         risk="the secret must hold this registry's username and password (ecs-medic never "
         "reads it); it is the only secret the execution role may read that the task does not "
