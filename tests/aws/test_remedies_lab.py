@@ -11,6 +11,8 @@ from ecs_medic.aws.direct_transport import DirectGateway
 from ecs_medic.context.local import LocalContext, ServiceQuery
 from ecs_medic.lab import Lab
 from ecs_medic.remedies.apply import Applier, AuditLog
+from ecs_medic.remedies.lookups import look_up
+from ecs_medic.remedies.plan import bind
 from ecs_medic.remedies.planners import build_plan
 from ecs_medic.remedies.verify import service_clock, wait_until_healthy
 
@@ -59,3 +61,24 @@ def test_rollback_restores_the_previous_revision(tmp_path):
         assert applier.roll_back(action).ok
         after = collector.collect(target)
     assert before.service.task_definition_arn == after.service.task_definition_arn
+
+
+def test_listener_rollback_deletes_the_listener_the_apply_created(tmp_path):
+    """An orphan target group gets a listener; its rollback deletes that listener by its ARN."""
+    with Lab.start(["tg-not-attached"]) as lab:
+        gateway, collector, target = connect(lab)
+        before = collector.collect(target)
+        findings = list(analyze(before).findings)
+        plan = build_plan(findings, before, look_up(gateway, findings, before))
+        [action] = plan.actions
+        applier = Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t-3"))
+        applied = applier.apply(action)
+        balancer = action.steps[0].params["LoadBalancerArn"]
+        created = listeners(gateway, balancer)
+        restored = applier.roll_back(action, bind(action.rollback, applied.responses))
+        left = listeners(gateway, balancer)
+    assert (True, 1, True, []) == (applied.ok, len(created), restored.ok, left)
+
+
+def listeners(gateway: DirectGateway, balancer: str) -> list[object]:
+    return gateway.call("elbv2", "DescribeListeners", {"LoadBalancerArn": balancer})["Listeners"]
