@@ -70,11 +70,6 @@ def unplanned(found: list[tuple[str, str, str]]) -> list[str]:
     return [f"{name} ({code})" for name, code, _ in found if code not in planned_codes()]
 
 
-def requests(lab: Lab) -> list[tuple[str, str]]:
-    """Every request the emulator served, in order (Lab exposes only the mutating ones)."""
-    return list(lab._server.requests)  # the emulator's own request log
-
-
 def heal(name: str, expected: str, level: str) -> Result:
     """Start the scenario's lab, run `fix --yes` on its service, measure."""
     os.environ["ECS_MEDIC_STATE_DIR"] = tempfile.mkdtemp(prefix="heal-bench-")
@@ -85,7 +80,7 @@ def heal(name: str, expected: str, level: str) -> Result:
         settings = replace(load_settings(), aws=aws, transport="direct")
         _, cluster, service = lab.targets[0]
         lab.run_in_background(speed=SPEED)
-        seen, sim_start, start = len(requests(lab)), lab.now, time.perf_counter()
+        seen, sim_start, start = len(lab.requests()), lab.now, time.perf_counter()
         result = fix(
             settings,
             Request(service=service, cluster=cluster, region=lab.region),
@@ -93,7 +88,7 @@ def heal(name: str, expected: str, level: str) -> Result:
             None,
         )
         wall, simulated = time.perf_counter() - start, lab.now - sim_start
-        calls = requests(lab)[seen:]
+        calls = lab.requests()[seen:]
     remediation = result.report.remediation if result.report else None
     if remediation is None:
         raise SystemExit(f"{name}: the fix run ended without a remediation report")

@@ -91,6 +91,18 @@ def test_list_tasks_filters_by_service():
 
 
 @pytest.mark.lab
+def test_requests_lists_reads_and_writes_in_arrival_order():
+    """Lab.requests() is the emulator's whole request log; mutating_calls() its writes."""
+    with Lab.start(["healthy"], warmup_s=0) as lab:
+        aws = LabAws.connect(lab)
+        seen = len(lab.requests())
+        aws.ecs.describe_clusters(clusters=["prod"])
+        aws.ecs.update_service(cluster="prod", service="web", desiredCount=1)
+        assert [("ecs", "DescribeClusters"), ("ecs", "UpdateService")] == lab.requests()[seen:]
+        assert ("ecs", "UpdateService") == lab.mutating_calls()[-1]
+
+
+@pytest.mark.lab
 def test_background_clock_advances():
     """run_in_background moves simulated time on its own (no wall-clock bound asserted)."""
     with Lab.start(["healthy"], warmup_s=0) as lab:

@@ -201,9 +201,13 @@ class Lab:
         self._server.faults.append(parsed)
         return parsed
 
+    def requests(self) -> list[tuple[str, str]]:
+        """Every (service, operation) the emulator served, reads too, in the order they arrived."""
+        return list(self._server.requests)
+
     def mutating_calls(self) -> list[tuple[str, str]]:
         """Every (service, operation) that changed something, in the order they arrived."""
-        return [(svc, op) for svc, op in self._server.requests if is_mutating(op)]
+        return [(svc, op) for svc, op in self.requests() if is_mutating(op)]
 
     def mutating_requests(self) -> list[tuple[str, str, str]]:
         """Every (service, operation, client) that changed something, in arrival order.
