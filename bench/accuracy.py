@@ -12,12 +12,12 @@ import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from ecs_medic.config import AwsSettings, load_settings
-from ecs_medic.graph.state import Request
+from ecs_medic.config import load_settings
 from ecs_medic.lab import Lab, list_scenarios
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
 from ecs_medic.runner import diagnose
 
 RESULTS = Path(__file__).parent / "results"
@@ -48,16 +48,10 @@ class Row:
 def run_one(name: str, category: str, expected: str | None, state_dir: Path) -> Row:
     """Start the scenario's lab and diagnose its service once, through boto3."""
     with Lab.start([name]) as lab:
-        os.environ.update(lab.env())
-        settings = replace(
-            load_settings(),
-            aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-            transport="direct",
-            state_dir=state_dir,
-        )
-        _, cluster, service = lab.targets[0]
+        export_lab_env(lab)
+        settings = lab_settings(lab, load_settings(), transport="direct", state_dir=state_dir)
         start = time.perf_counter()
-        report = diagnose(settings, Request(service=service, cluster=cluster))
+        report = diagnose(settings, lab_request(lab))
         duration = time.perf_counter() - start
     root = report.root_cause
     return Row(

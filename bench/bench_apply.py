@@ -24,11 +24,12 @@ from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import Gateway
 from ecs_medic.aws.mcp_write import open_mcp_write_gateway
-from ecs_medic.config import AwsSettings, PlantonSettings, Settings
+from ecs_medic.config import PlantonSettings, Settings
 from ecs_medic.context.local import LocalContext, ServiceQuery
 from ecs_medic.context.planton import find_service
 from ecs_medic.lab import Lab
 from ecs_medic.lab.planton import serve_for_lab
+from ecs_medic.lab_settings import export_lab_env, lab_settings
 from ecs_medic.remedies.apply import Applier, AuditLog
 from ecs_medic.remedies.plan import Action, RemediationPlan
 from ecs_medic.remedies.planners import build_plan
@@ -57,14 +58,11 @@ def one_round(state_dir: Path) -> dict[str, float]:
     results: dict[str, float] = {}
     for name in ("mcp", "direct", "planton"):
         with Lab.start(["oom"]) as lab:
-            os.environ.update(lab.env())
+            export_lab_env(lab)
             direct = DirectGateway(make_session(None), lab.region, endpoint_url=lab.endpoint_url)
             action = oom_action(lab, direct)
             audit = AuditLog(state_dir / f"{name}.jsonl", name)
-            settings = Settings(
-                aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-                state_dir=state_dir,
-            )
+            settings = lab_settings(lab, state_dir=state_dir)
             results[name] = _apply(name, lab, settings, direct, action=action, audit=audit)
     return results
 

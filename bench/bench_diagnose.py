@@ -17,16 +17,16 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
-from ecs_medic.config import AwsSettings, load_settings
+from ecs_medic.config import load_settings
 from ecs_medic.context.target import Target
-from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab, list_scenarios
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
 from ecs_medic.runner import diagnose
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -98,18 +98,15 @@ def collect_once(lab: Lab, cluster: str, service: str) -> tuple[float, CountingG
 def bench_scenario(name: str, expected: str | None, state_dir: Path) -> Result:
     """Whole-graph timings over RUNS diagnoses, then collection timings and counts."""
     with Lab.start([name]) as lab:
-        os.environ.update(lab.env())
-        settings = replace(
-            load_settings(),
-            transport="direct",  # boto3; the MCP servers are the CLI's default
-            aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-            state_dir=state_dir,
-        )
+        export_lab_env(lab)
+        # boto3; the MCP servers are the CLI's default
+        settings = lab_settings(lab, load_settings(), transport="direct", state_dir=state_dir)
+        request = lab_request(lab)
         _, cluster, service = lab.targets[0]
         times, cpu, report = [], [], None
         for _ in range(RUNS):
             start, start_cpu = time.perf_counter(), time.process_time()
-            report = diagnose(settings, Request(service=service, cluster=cluster))
+            report = diagnose(settings, request)
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
         assert report is not None

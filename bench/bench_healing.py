@@ -16,14 +16,14 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ecs_medic.catalogue import failure_mode
-from ecs_medic.config import AwsSettings, load_settings
-from ecs_medic.graph.state import Request
+from ecs_medic.config import load_settings
 from ecs_medic.lab import Lab, list_scenarios
 from ecs_medic.lab.faults import is_mutating
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
 from ecs_medic.remedies.outcome import FixOptions
 from ecs_medic.remedies.planners import planned_codes
 from ecs_medic.runner import fix
@@ -74,16 +74,13 @@ def heal(name: str, expected: str, level: str) -> Result:
     """Start the scenario's lab, run `fix --yes` on its service, measure."""
     os.environ["ECS_MEDIC_STATE_DIR"] = tempfile.mkdtemp(prefix="heal-bench-")
     with Lab.start([name]) as lab:
-        os.environ.pop("AWS_PROFILE", None)
-        os.environ.update(lab.env())
-        aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-        settings = replace(load_settings(), aws=aws, transport="direct")
-        _, cluster, service = lab.targets[0]
+        export_lab_env(lab)
+        settings = lab_settings(lab, load_settings(), transport="direct")
         lab.run_in_background(speed=SPEED)
         seen, sim_start, start = len(lab.requests()), lab.now, time.perf_counter()
         result = fix(
             settings,
-            Request(service=service, cluster=cluster, region=lab.region),
+            lab_request(lab),
             FixOptions(auto_approve=True, timeout_s=TIMEOUT_S),
             None,
         )

@@ -27,11 +27,12 @@ from ecs_medic.aws.gateway import Gateway
 from ecs_medic.aws.mcp_provision import ensure
 from ecs_medic.aws.mcp_servers import PINS, ServerRole
 from ecs_medic.aws.mcp_transport import McpGateway, open_mcp_gateway, spec_factory
-from ecs_medic.config import AwsSettings, McpSettings, Settings
+from ecs_medic.config import McpSettings, Settings
 from ecs_medic.graph.context import AwsConnector, RunContext
 from ecs_medic.graph.graph import build_graph
 from ecs_medic.graph.state import InputState, Request
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import export_lab_env, lab_settings
 
 OUT = Path(__file__).parent / "results" / "transports.md"
 SCENARIOS = ["oom", "image-not-found", "health-check-path-wrong", "secret-not-found", "healthy"]
@@ -72,8 +73,7 @@ def provisioning(lines: list[str]) -> None:
 
 
 def settings_for(lab: Lab, state: Path) -> Settings:
-    aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-    return Settings(aws=aws, transport="mcp", state_dir=state, mcp=McpSettings())
+    return lab_settings(lab, transport="mcp", state_dir=state, mcp=McpSettings())
 
 
 def server_start(lab: Lab, direct: DirectGateway, settings: Settings, lines: list[str]) -> None:
@@ -193,7 +193,7 @@ def main() -> int:
     provisioning(lines)
     lab = Lab.start(scenarios)
     saved = dict(os.environ)
-    os.environ.update(lab.env())
+    export_lab_env(lab)
     state = Path(tempfile.mkdtemp(prefix="ecs-medic-bench-state-"))
     try:
         settings = settings_for(lab, state)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 
 import typer
 
-from ecs_medic.config import AwsSettings, Settings, load_settings
+from ecs_medic.config import Settings, load_settings
 from ecs_medic.errors import ContextError
 from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab, LabError
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
 from ecs_medic.remedies.outcome import FixOptions
 
 Run = Callable[[Settings, Request], int]
@@ -29,16 +28,11 @@ def run_demo(scenario: str, run: Run, *, ticking: bool = False) -> int:
     except LabError as exc:
         raise ContextError(str(exc)) from exc
     with lab:
-        os.environ.pop("AWS_PROFILE", None)  # the lab's dummy keys must win over a profile
-        os.environ.update(lab.env())
-        settings = replace(
-            load_settings(),
-            aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-        )
+        export_lab_env(lab)
+        settings = lab_settings(lab, load_settings())
         if ticking:
             lab.run_in_background(speed=DEMO_SPEED)
-        _, cluster, service = lab.targets[0]
-        return run(settings, Request(service=service, cluster=cluster, region=lab.region))
+        return run(settings, lab_request(lab))
 
 
 def run_fix_demo(scenario: str, options: FixOptions, fmt: str) -> int:

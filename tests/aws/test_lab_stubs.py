@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.mcp_transport import open_mcp_gateway
-from ecs_medic.config import AwsSettings, Settings
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import export_lab_env, lab_settings
 
 pytestmark = pytest.mark.lab
 CLUSTER, SERVICE = "prod", "web"
@@ -123,11 +123,11 @@ def test_scaling_activities_of_a_service_without_a_scalable_target_are_empty(lab
 def test_the_mcp_servers_get_the_same_answers_as_boto3(lab, tmp_path: Path):
     """The AWS MCP servers reach the lab through AWS_ENDPOINT_URL and hit the same stubs."""
     saved = dict(os.environ)
-    os.environ.update(lab.env())
+    export_lab_env(lab)
     try:
         direct = DirectGateway(make_session(None), lab.region, endpoint_url=lab.endpoint_url)
-        settings = Settings(
-            aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
+        settings = lab_settings(
+            lab,
             transport="mcp",
             state_dir=tmp_path,
         )

@@ -22,9 +22,10 @@ from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import ErrorKind, GatewayError
 from ecs_medic.aws.mcp_servers import ServerRole, ServerSpec
 from ecs_medic.aws.mcp_write import McpWriteGateway, open_mcp_write_gateway
-from ecs_medic.config import AwsSettings, McpSettings, Settings
+from ecs_medic.config import McpSettings, Settings
 from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import lab_settings
 from ecs_medic.remedies.outcome import FixOptions
 from ecs_medic.runner import fix
 
@@ -60,8 +61,8 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[ServerSpec]:
 
 
 def settings_for(lab: Lab, tmp_path: Path, **mcp: Any) -> Settings:
-    aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-    return Settings(aws=aws, transport="mcp", state_dir=tmp_path, mcp=replace(McpSettings(), **mcp))
+    """Settings on the lab, through the MCP servers, with `mcp` changed (e.g. config_file)."""
+    return lab_settings(lab, transport="mcp", state_dir=tmp_path, mcp=replace(McpSettings(), **mcp))
 
 
 def write_config(tmp_path: Path, servers: dict[str, dict[str, object]]) -> Path:

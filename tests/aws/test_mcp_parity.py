@@ -16,12 +16,13 @@ import pytest
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import Gateway
 from ecs_medic.aws.mcp_transport import McpGateway, open_mcp_gateway
-from ecs_medic.config import AwsSettings, Settings
+from ecs_medic.config import Settings
 from ecs_medic.graph.context import AwsConnector, RunContext
 from ecs_medic.graph.graph import build_graph
 from ecs_medic.graph.state import InputState, Request
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import scenario_names
+from ecs_medic.lab_settings import export_lab_env, lab_settings
 from ecs_medic.report.model import Report
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]  # a sweep over many scenarios: `make test-all`
@@ -70,9 +71,8 @@ class Bench:
 def bench(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bench]:
     lab = Lab.start(request.param)
     saved = dict(os.environ)
-    os.environ.update(lab.env())
-    aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-    settings = Settings(aws=aws, transport="mcp", state_dir=tmp_path)
+    export_lab_env(lab)
+    settings = lab_settings(lab, transport="mcp", state_dir=tmp_path)
     direct = DirectGateway(make_session(None), lab.region, endpoint_url=lab.endpoint_url)
     mcp = open_mcp_gateway(settings, direct, lab.region)
     try:

@@ -15,8 +15,9 @@ import pytest
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
 from ecs_medic.aws.gateway import ErrorKind, GatewayError
 from ecs_medic.aws.mcp_transport import McpGateway, open_mcp_gateway, spec_factory
-from ecs_medic.config import AwsSettings, McpSettings, Settings
+from ecs_medic.config import McpSettings, Settings
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import lab_settings
 
 pytestmark = pytest.mark.lab
 
@@ -44,8 +45,8 @@ def shared(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[McpGa
 
 
 def settings_for(lab: Lab, tmp_path: Path, **mcp: object) -> Settings:
-    aws = AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url)
-    return Settings(aws=aws, transport="mcp", state_dir=tmp_path, mcp=replace(McpSettings(), **mcp))
+    """Settings on the lab, through the MCP servers, with `mcp` changed (e.g. config_file)."""
+    return lab_settings(lab, transport="mcp", state_dir=tmp_path, mcp=replace(McpSettings(), **mcp))
 
 
 def direct_for(lab: Lab) -> DirectGateway:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from ecs_medic.config import AwsSettings, Settings
+from ecs_medic.config import Settings
 from ecs_medic.context import credentials
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import lab_settings
 
 pytestmark = pytest.mark.lab
 
@@ -33,7 +34,7 @@ def _role_arn(lab: Lab) -> str:
 
 
 def _settings(lab: Lab) -> Settings:
-    return Settings(aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url))
+    return lab_settings(lab)
 
 
 def test_credentials_within_the_refresh_window_are_assumed_again(lab, monkeypatch):
