@@ -3,34 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
 
 from ecs_medic.lab import Lab
 
-CLUSTER, SERVICE = "prod", "web"
-
 
 @dataclass
 class LabAws:
-    """A running lab and the boto3 calls the diagnosis makes against it."""
+    """A running lab and the boto3 calls the diagnosis makes against one of its services.
+
+    The service is the lab's first unless `on` picks another scenario's cluster.
+    """
 
     lab: Lab
     ecs: Any
     elbv2: Any
     logs: Any
     ecr: Any
+    cluster: str
+    service_name: str
 
     @classmethod
     def connect(cls, lab: Lab) -> LabAws:
         session = boto3.session.Session(**_credentials(lab))
         make = lambda name: session.client(name, endpoint_url=lab.endpoint_url)  # noqa: E731
-        return cls(lab, make("ecs"), make("elbv2"), make("logs"), make("ecr"))
+        _, cluster, service = lab.targets[0]
+        return cls(lab, make("ecs"), make("elbv2"), make("logs"), make("ecr"), cluster, service)
 
-    def service(self, cluster: str = CLUSTER, name: str = SERVICE) -> dict[str, Any]:
-        return self.ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+    def on(self, cluster: str) -> LabAws:
+        """The same clients, on the service of another scenario's cluster."""
+        service = next(s for _, c, s in self.lab.targets if c == cluster)
+        return replace(self, cluster=cluster, service_name=service)
+
+    def service(self, cluster: str | None = None, name: str | None = None) -> dict[str, Any]:
+        found = self.ecs.describe_services(
+            cluster=cluster or self.cluster, services=[name or self.service_name]
+        )
+        return dict(found["services"][0])
 
     def primary(self) -> dict[str, Any]:
         return next(d for d in self.service()["deployments"] if d["status"] == "PRIMARY")
@@ -38,10 +50,11 @@ class LabAws:
     def messages(self) -> list[str]:
         return [e["message"] for e in self.service()["events"]]
 
-    def tasks(self, status: str = "RUNNING", cluster: str = CLUSTER) -> list[dict[str, Any]]:
-        arns = self.ecs.list_tasks(cluster=cluster, serviceName=SERVICE, desiredStatus=status)[
-            "taskArns"
-        ]
+    def tasks(self, status: str = "RUNNING", cluster: str | None = None) -> list[dict[str, Any]]:
+        cluster = cluster or self.cluster
+        arns = self.ecs.list_tasks(
+            cluster=cluster, serviceName=self.service_name, desiredStatus=status
+        )["taskArns"]
         tasks: list[dict[str, Any]] = []
         for start in range(0, len(arns), 100):
             tasks += self.ecs.describe_tasks(cluster=cluster, tasks=arns[start : start + 100])[
@@ -58,7 +71,9 @@ class LabAws:
 
     def log_messages(self, task: dict[str, Any], container: str = "web") -> list[str]:
         stream = f"ecs/{container}/{task['taskArn'].rsplit('/', 1)[-1]}"
-        found = self.logs.filter_log_events(logGroupName=f"/ecs/{SERVICE}", logStreamNames=[stream])
+        found = self.logs.filter_log_events(
+            logGroupName=f"/ecs/{self.service_name}", logStreamNames=[stream]
+        )
         return [e["message"] for e in found["events"]]
 
     def advance_until(

@@ -8,11 +8,10 @@ The checks are the shared harness's (tests/aws/scenario_harness.py), pointed at 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from lab_client import SERVICE, LabAws
+from lab_client import LabAws
 from scenario_harness import apply, missing, signature, steady
 
 from ecs_medic.lab import Lab
@@ -35,31 +34,14 @@ WARMUP_S = 200.0
 SETTLE_EC2_S = 480.0  # the slowest fix (an instance boots, tasks pass 3 health checks) needs ~170
 
 
-@dataclass
-class ClusterAws(LabAws):
-    """LabAws whose service and tasks are those of one cluster of a multi-scenario lab."""
-
-    cluster: str = "prod"
-
-    @classmethod
-    def of(cls, aws: LabAws, cluster: str) -> ClusterAws:
-        return cls(aws.lab, aws.ecs, aws.elbv2, aws.logs, aws.ecr, cluster)
-
-    def service(self, cluster: str | None = None, name: str = SERVICE) -> dict[str, Any]:
-        return super().service(cluster or self.cluster, name)
-
-    def tasks(self, status: str = "RUNNING", cluster: str | None = None) -> list[dict[str, Any]]:
-        return super().tasks(status, cluster or self.cluster)
-
-
-def _lab(names: list[str]) -> Iterator[dict[str, ClusterAws]]:
+def _lab(names: list[str]) -> Iterator[dict[str, LabAws]]:
     with Lab.start(names, warmup_s=WARMUP_S) as lab:
         aws = LabAws.connect(lab)
-        yield {name: ClusterAws.of(aws, cluster) for name, cluster, _ in lab.targets}
+        yield {name: aws.on(cluster) for name, cluster, _ in lab.targets}
 
 
 @pytest.fixture(scope="module")
-def fixed() -> Iterator[tuple[dict[str, ClusterAws], dict[str, list[Any]], float]]:
+def fixed() -> Iterator[tuple[dict[str, LabAws], dict[str, list[Any]], float]]:
     """Every scenario: its evidence first, then its fix, SETTLE_EC2_S and two more minutes."""
     for labs in _lab(SCENARIOS + HEALTHY):
         shown = {n: missing(labs[n], load_scenario(n), since=0, watch_s=0) for n in SCENARIOS}
@@ -73,7 +55,7 @@ def fixed() -> Iterator[tuple[dict[str, ClusterAws], dict[str, list[Any]], float
 
 
 @pytest.fixture(scope="module")
-def wrongly_fixed() -> Iterator[tuple[dict[str, ClusterAws], float]]:
+def wrongly_fixed() -> Iterator[tuple[dict[str, LabAws], float]]:
     """Every failing scenario after its wrong fix and SETTLE_EC2_S simulated seconds."""
     for labs in _lab(SCENARIOS):
         changed_at = min(apply(labs[name], name, "wrong_fix") for name in SCENARIOS)
