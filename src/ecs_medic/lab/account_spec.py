@@ -17,8 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_medic.lab.errors import ScenarioError
 from ecs_medic.lab.external import ExternalImage
+from ecs_medic.lab.spec_checks import mapping, only_keys
 
 _KEYS = {
     "network", "roles", "secrets", "parameters", "kms_keys", "log_group",
@@ -145,15 +145,15 @@ class AccountSpec:
 
 def parse_account(data: Any, where: str) -> AccountSpec:
     """Parse the `account:` mapping, rejecting unknown keys."""
-    doc = _mapping(data, where)
-    _only(doc, _KEYS, where)
+    doc = mapping(data, where)
+    only_keys(doc, _KEYS, where)
     return AccountSpec(
         network=_network(doc.get("network", {}), f"{where}.network"),
         roles=tuple(_role(n, s, f"{where}.roles") for n, s in _items(doc, "roles", where)),
         secrets=tuple(_secret(n, s, where) for n, s in _items(doc, "secrets", where)),
         parameters=tuple(_secret(n, s, where) for n, s in _items(doc, "parameters", where)),
         kms_keys=tuple(
-            KeySpec(str(n), bool(_mapping(s or {}, where).get("delegate_to_iam", True)))
+            KeySpec(str(n), bool(mapping(s or {}, where).get("delegate_to_iam", True)))
             for n, s in _items(doc, "kms_keys", where)
         ),
         log_group=bool(doc.get("log_group", True)),
@@ -174,8 +174,8 @@ def parse_account(data: Any, where: str) -> AccountSpec:
 
 
 def _fargate(data: Any, where: str) -> FargateSpec:
-    doc = _mapping(data, where)
-    _only(doc, {"vcpu_quota", "no_capacity_zones", "eni_burst"}, where)
+    doc = mapping(data, where)
+    only_keys(doc, {"vcpu_quota", "no_capacity_zones", "eni_burst"}, where)
     quota, burst = doc.get("vcpu_quota"), doc.get("eni_burst")
     return FargateSpec(
         vcpu_quota=None if quota is None else int(quota),
@@ -185,8 +185,8 @@ def _fargate(data: Any, where: str) -> FargateSpec:
 
 
 def _external(reference: str, data: Any, where: str) -> ExternalImage:
-    doc = _mapping(data or {}, f"{where}.{reference}")
-    _only(doc, {"private", "username", "anonymous_limit", "anonymous_pulls_used"}, where)
+    doc = mapping(data or {}, f"{where}.{reference}")
+    only_keys(doc, {"private", "username", "anonymous_limit", "anonymous_pulls_used"}, where)
     limit = doc.get("anonymous_limit")
     return ExternalImage(
         reference=reference,
@@ -198,12 +198,12 @@ def _external(reference: str, data: Any, where: str) -> ExternalImage:
 
 
 def _network(data: Any, where: str) -> NetworkSpec:
-    doc = _mapping(data, where)
-    _only(doc, {"nat", "task_subnets", "endpoints", "task_egress_ports", "nacl_deny_egress_ports"},
-          where)  # fmt: skip
+    doc = mapping(data, where)
+    allowed = {"nat", "task_subnets", "endpoints", "task_egress_ports", "nacl_deny_egress_ports"}
+    only_keys(doc, allowed, where)
     endpoints = []
-    for name, spec in _mapping(doc.get("endpoints", {}), where).items():
-        fields = _mapping(spec or {}, f"{where}.endpoints.{name}")
+    for name, spec in mapping(doc.get("endpoints", {}), where).items():
+        fields = mapping(spec or {}, f"{where}.endpoints.{name}")
         policy = fields.get("policy")
         endpoints.append(
             EndpointSpec(
@@ -221,9 +221,9 @@ def _network(data: Any, where: str) -> NetworkSpec:
 
 
 def _role(name: str, data: Any, where: str) -> RoleSpec:
-    doc = _mapping(data or {}, f"{where}.{name}")
-    _only(doc, {"trust", "managed", "inline"}, f"{where}.{name}")
-    inline = _mapping(doc.get("inline", {}), where)
+    doc = mapping(data or {}, f"{where}.{name}")
+    only_keys(doc, {"trust", "managed", "inline"}, f"{where}.{name}")
+    inline = mapping(doc.get("inline", {}), where)
     return RoleSpec(
         name=name,
         trust=tuple(str(t) for t in doc.get("trust", ("ecs-tasks.amazonaws.com",))),
@@ -233,8 +233,8 @@ def _role(name: str, data: Any, where: str) -> RoleSpec:
 
 
 def _secret(name: str, data: Any, where: str) -> SecretSpec:
-    doc = _mapping(data, f"{where}.{name}")
-    _only(doc, {"value", "kms_key", "secure"}, f"{where}.{name}")
+    doc = mapping(data, f"{where}.{name}")
+    only_keys(doc, {"value", "kms_key", "secure"}, f"{where}.{name}")
     value = doc.get("value", "")
     text = value if isinstance(value, str) else json.dumps(value)
     key = doc.get("kms_key")
@@ -243,10 +243,10 @@ def _secret(name: str, data: Any, where: str) -> SecretSpec:
 
 def _images(data: Any, where: str) -> list[ImageSpec]:
     found = []
-    for repository, tags in _mapping(data, where).items():
-        for tag, spec in _mapping(tags, f"{where}.{repository}").items():
-            doc = _mapping(spec or {}, f"{where}.{repository}.{tag}")
-            _only(doc, {"platforms", "size_gib"}, f"{where}.{repository}.{tag}")
+    for repository, tags in mapping(data, where).items():
+        for tag, spec in mapping(tags, f"{where}.{repository}").items():
+            doc = mapping(spec or {}, f"{where}.{repository}.{tag}")
+            only_keys(doc, {"platforms", "size_gib"}, f"{where}.{repository}.{tag}")
             platforms = tuple(str(p) for p in doc.get("platforms", ()))
             found.append(
                 ImageSpec(repository, str(tag), platforms, float(doc.get("size_gib", 0.1)))
@@ -255,23 +255,23 @@ def _images(data: Any, where: str) -> list[ImageSpec]:
 
 
 def _task_definition(data: Any, where: str) -> TaskDefinitionSpec:
-    doc = _mapping(data, where)
-    _only(doc, {"execution_role", "task_role", "cpu_architecture", "ephemeral_gib", "containers"},
-          where)  # fmt: skip
+    doc = mapping(data, where)
+    allowed = {"execution_role", "task_role", "cpu_architecture", "ephemeral_gib", "containers"}
+    only_keys(doc, allowed, where)
     containers = []
-    for name, spec in _mapping(doc.get("containers", {}), where).items():
-        fields = _mapping(spec, f"{where}.containers.{name}")
-        _only(fields, {"secrets", "log_options", "image", "repository_credentials"},
-              f"{where}.containers.{name}")  # fmt: skip
+    for name, spec in mapping(doc.get("containers", {}), where).items():
+        fields = mapping(spec, f"{where}.containers.{name}")
+        allowed = {"secrets", "log_options", "image", "repository_credentials"}
+        only_keys(fields, allowed, f"{where}.containers.{name}")
         containers.append(
             ContainerExtras(
                 str(name),
                 tuple(
-                    (str(k), str(v)) for k, v in _mapping(fields.get("secrets", {}), where).items()
+                    (str(k), str(v)) for k, v in mapping(fields.get("secrets", {}), where).items()
                 ),
                 tuple(
                     (str(k), str(v))
-                    for k, v in _mapping(fields.get("log_options", {}), where).items()
+                    for k, v in mapping(fields.get("log_options", {}), where).items()
                 ),
                 _optional(fields.get("image")),
                 _optional(fields.get("repository_credentials")),
@@ -296,16 +296,4 @@ def _json(value: Any) -> str:
 
 
 def _items(doc: dict[str, Any], key: str, where: str) -> list[tuple[str, Any]]:
-    return [(str(k), v) for k, v in _mapping(doc.get(key, {}), f"{where}.{key}").items()]
-
-
-def _mapping(data: Any, where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{where}: expected a mapping, got {type(data).__name__}")
-    return {str(k): v for k, v in data.items()}
-
-
-def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ScenarioError(f"{where}: unknown keys {', '.join(unknown)}")
+    return [(str(k), v) for k, v in mapping(doc.get(key, {}), f"{where}.{key}").items()]

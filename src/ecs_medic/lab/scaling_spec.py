@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecs_medic.lab.errors import ScenarioError
+from ecs_medic.lab.spec_checks import mapping, only_keys
 
 METRICS = ("ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization")
 SUSPENSIONS = (
@@ -53,8 +54,8 @@ def parse_autoscaling(data: Any, where: str) -> AutoscalingSpec | None:
     """Parse the section (None when absent), rejecting unknown keys and values."""
     if data is None:
         return None
-    doc = _mapping(data, where)
-    _only(doc, {"min", "max", "suspended", "policies"}, where)
+    doc = mapping(data, where)
+    only_keys(doc, {"min", "max", "suspended", "policies"}, where)
     suspended = tuple(str(s) for s in doc.get("suspended") or ())
     unknown = [s for s in suspended if s not in SUSPENSIONS]
     if unknown:
@@ -65,29 +66,17 @@ def parse_autoscaling(data: Any, where: str) -> AutoscalingSpec | None:
         suspended=suspended,
         policies=tuple(
             _policy(str(n), s, f"{where}.policies.{n}")
-            for n, s in _mapping(doc.get("policies") or {}, where).items()
+            for n, s in mapping(doc.get("policies") or {}, where).items()
         ),
     )
 
 
 def _policy(name: str, data: Any, where: str) -> PolicySpec:
-    doc = _mapping(data or {}, where)
-    _only(doc, {"metric", "target", "disable_scale_in"}, where)
+    doc = mapping(data or {}, where)
+    only_keys(doc, {"metric", "target", "disable_scale_in"}, where)
     metric = str(doc.get("metric", METRICS[0]))
     if metric not in METRICS:
         raise ScenarioError(f"{where}.metric: use one of {', '.join(METRICS)}")
     return PolicySpec(
         name, metric, float(doc.get("target", 70.0)), bool(doc.get("disable_scale_in", False))
     )
-
-
-def _mapping(data: Any, where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{where}: expected a mapping, got {type(data).__name__}")
-    return {str(k): v for k, v in data.items()}
-
-
-def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ScenarioError(f"{where}: unknown keys {', '.join(unknown)}")

@@ -18,6 +18,7 @@ from ecs_medic.lab.account_spec import AccountSpec, parse_account
 from ecs_medic.lab.ec2_spec import Ec2Spec
 from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
 from ecs_medic.lab.scaling_spec import AutoscalingSpec, parse_autoscaling
+from ecs_medic.lab.spec_checks import mapping, only_keys
 
 _PACKAGE = "ecs_medic.lab.scenarios"
 _T = TypeVar("_T")
@@ -187,12 +188,12 @@ def load_scenario(name: str) -> Scenario:
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """Build a Scenario from a parsed YAML mapping, rejecting unknown keys."""
-    doc = _mapping(data, source)
-    _only(doc, {"name", "category", "expected", "summary", "service", "containers",
-                "registry", "app", "fix", "wrong_fix", "account", "ec2", "autoscaling",
-                *_STEPS_KEYS}, source)  # fmt: skip
+    doc = mapping(data, source)
+    only_keys(doc, {"name", "category", "expected", "summary", "service", "containers",
+                    "registry", "app", "fix", "wrong_fix", "account", "ec2", "autoscaling",
+                    *_STEPS_KEYS}, source)  # fmt: skip
     containers = tuple(
-        _container(name, spec, source) for name, spec in _mapping(doc["containers"], source).items()
+        _container(name, spec, source) for name, spec in mapping(doc["containers"], source).items()
     )
     service = _build(ServiceSpec, doc.get("service", {}), f"{source}: service")
     return Scenario(
@@ -204,11 +205,11 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         containers=containers,
         registry=tuple(
             (str(repo), tuple(str(t) for t in tags))
-            for repo, tags in _mapping(doc.get("registry", {}), source).items()
+            for repo, tags in mapping(doc.get("registry", {}), source).items()
         ),
         app=tuple(
             (str(name), _build(AppProfile, spec, f"{source}: app.{name}"))
-            for name, spec in _mapping(doc.get("app", {}), source).items()
+            for name, spec in mapping(doc.get("app", {}), source).items()
         ),
         fix=tuple(str(s) for s in doc.get("fix") or ()),
         wrong_fix=tuple(str(s) for s in doc.get("wrong_fix") or ()),
@@ -250,13 +251,11 @@ def _steps_part(doc: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def _change(data: Any, where: str) -> Change:
-    fields = _mapping(data, where)
-    _only(fields, {"images", "push", "desired", "pipeline"}, where)
-    push = _mapping(fields.get("push", {}), where)
+    fields = mapping(data, where)
+    only_keys(fields, {"images", "push", "desired", "pipeline"}, where)
+    push = mapping(fields.get("push", {}), where)
     return Change(
-        images=tuple(
-            (str(k), str(v)) for k, v in _mapping(fields.get("images", {}), where).items()
-        ),
+        images=tuple((str(k), str(v)) for k, v in mapping(fields.get("images", {}), where).items()),
         push=tuple((str(k), tuple(str(t) for t in v)) for k, v in push.items()),
         desired=None if fields.get("desired") is None else int(fields["desired"]),
         pipeline=_steps(fields.get("pipeline"), f"{where}.pipeline"),
@@ -271,40 +270,28 @@ def _steps(data: Any, where: str) -> tuple[Step, ...]:
             steps.append(Step(item, {}))
             continue
         action, params = _single(item, where)
-        steps.append(Step(action, _mapping(params or {}, f"{where}: {action}")))
+        steps.append(Step(action, mapping(params or {}, f"{where}: {action}")))
     return tuple(steps)
 
 
 def _single(item: Any, where: str) -> tuple[str, Any]:
     """The one key and value of a single-key mapping."""
-    entry = _mapping(item, where)
+    entry = mapping(item, where)
     if len(entry) != 1:
         raise ScenarioError(f"{where}: expected one key per item, got {', '.join(entry) or 'none'}")
     return next(iter(entry.items()))
 
 
 def _container(name: str, spec: Any, source: str) -> ContainerSpec:
-    fields = dict(_mapping(spec, f"{source}: containers.{name}"))
-    env = _mapping(fields.pop("environment", {}), source)
+    fields = dict(mapping(spec, f"{source}: containers.{name}"))
+    env = mapping(fields.pop("environment", {}), source)
     fields["environment"] = tuple((str(k), str(v)) for k, v in env.items())
     return _build(ContainerSpec, {"name": name, **fields}, f"{source}: containers.{name}")
 
 
 def _build(cls: type[_T], data: Any, where: str) -> _T:
     """Instantiate a spec dataclass from a mapping; lists become tuples."""
-    fields = _mapping(data, where)
-    _only(fields, {f.name for f in dataclasses.fields(cls)}, where)  # type: ignore[arg-type]
+    fields = mapping(data, where)
+    only_keys(fields, {f.name for f in dataclasses.fields(cls)}, where)  # type: ignore[arg-type]
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
     return cls(**values)
-
-
-def _mapping(data: Any, where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{where}: expected a mapping, got {type(data).__name__}")
-    return {str(k): v for k, v in data.items()}
-
-
-def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ScenarioError(f"{where}: unknown keys {', '.join(unknown)}")
