@@ -17,109 +17,71 @@ from moto.backends import get_backend
 from moto.iam.models import SERVICE_NAME_CONVERSION, AWSManagedPolicy, IAMBackend
 
 from ecs_medic.lab._moto_core import Wrapper, once, wrap
+from ecs_medic.lab.iam_policy import allow_policy
 
 _DATE = "2017-11-16T18:48:22+00:00"
 # name -> (path, document): AWS's documents, as of the policies' current default versions
 MANAGED: dict[str, tuple[str, dict[str, Any]]] = {
     "AmazonECSTaskExecutionRolePolicy": (
         "/service-role/",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ecr:GetAuthorizationToken",
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:BatchGetImage",
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        },
+        allow_policy(
+            [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ]
+        ),
     ),
     "AmazonEC2ContainerRegistryReadOnly": (
         "/",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ecr:GetAuthorizationToken",
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:GetRepositoryPolicy",
-                        "ecr:DescribeRepositories",
-                        "ecr:ListImages",
-                        "ecr:DescribeImages",
-                        "ecr:BatchGetImage",
-                        "ecr:GetLifecyclePolicy",
-                        "ecr:GetLifecyclePolicyPreview",
-                        "ecr:ListTagsForResource",
-                        "ecr:DescribeImageScanFindings",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        },
+        allow_policy(
+            [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:GetRepositoryPolicy",
+                "ecr:DescribeRepositories",
+                "ecr:ListImages",
+                "ecr:DescribeImages",
+                "ecr:BatchGetImage",
+                "ecr:GetLifecyclePolicy",
+                "ecr:GetLifecyclePolicyPreview",
+                "ecr:ListTagsForResource",
+                "ecr:DescribeImageScanFindings",
+            ]
+        ),
     ),
-    "CloudWatchLogsFullAccess": (
-        "/",
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["logs:*"], "Resource": "*"}],
-        },
-    ),
-    "AmazonSSMReadOnlyAccess": (
-        "/",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["ssm:Describe*", "ssm:Get*", "ssm:List*"],
-                    "Resource": "*",
-                }
-            ],
-        },
-    ),
+    "CloudWatchLogsFullAccess": ("/", allow_policy(["logs:*"])),
+    "AmazonSSMReadOnlyAccess": ("/", allow_policy(["ssm:Describe*", "ssm:Get*", "ssm:List*"])),
     # abbreviated: the ENI, load balancer and service discovery actions ECS takes for a service
     "AmazonECSServiceRolePolicy": (
         "/aws-service-role/",
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ECSTaskManagement",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ec2:AttachNetworkInterface",
-                        "ec2:CreateNetworkInterface",
-                        "ec2:CreateNetworkInterfacePermission",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission",
-                        "ec2:Describe*",
-                        "ec2:DetachNetworkInterface",
-                        "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
-                        "elasticloadbalancing:DeregisterTargets",
-                        "elasticloadbalancing:Describe*",
-                        "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
-                        "elasticloadbalancing:RegisterTargets",
-                        "route53:ChangeResourceRecordSets",
-                        "servicediscovery:DeregisterInstance",
-                        "servicediscovery:Get*",
-                        "servicediscovery:List*",
-                        "servicediscovery:RegisterInstance",
-                        "servicediscovery:UpdateInstanceCustomHealthStatus",
-                    ],
-                    "Resource": "*",
-                }
+        allow_policy(
+            [
+                "ec2:AttachNetworkInterface",
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+                "ec2:Describe*",
+                "ec2:DetachNetworkInterface",
+                "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+                "elasticloadbalancing:DeregisterTargets",
+                "elasticloadbalancing:Describe*",
+                "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+                "elasticloadbalancing:RegisterTargets",
+                "route53:ChangeResourceRecordSets",
+                "servicediscovery:DeregisterInstance",
+                "servicediscovery:Get*",
+                "servicediscovery:List*",
+                "servicediscovery:RegisterInstance",
+                "servicediscovery:UpdateInstanceCustomHealthStatus",
             ],
-        },
+            sid="ECSTaskManagement",
+        ),
     ),
 }
 SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"

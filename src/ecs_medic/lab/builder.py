@@ -14,41 +14,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from ecs_medic.lab import builder_ec2
+from ecs_medic.lab import _moto_iam, builder_ec2
 from ecs_medic.lab.builder_access import AccessBuilder
 from ecs_medic.lab.builder_scaling import apply_autoscaling
+from ecs_medic.lab.iam_policy import trust_policy
 from ecs_medic.lab.scenario import ContainerSpec, Scenario
 
 EXECUTION_ROLE = "ecsTaskExecutionRole"
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-# The statements of the AWS-managed AmazonECSTaskExecutionRolePolicy; moto only knows AWS
-# managed policies when it loads all of them (slow), so the lab attaches them inline.
-_EXECUTION_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ecr:GetAuthorizationToken",
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchGetImage",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-            ],
-            "Resource": "*",
-        }
-    ],
-}
+_TRUST = trust_policy("ecs-tasks.amazonaws.com")
+# AmazonECSTaskExecutionRolePolicy's statements, attached inline to the lab's execution role.
+_EXECUTION_POLICY = _moto_iam.MANAGED["AmazonECSTaskExecutionRolePolicy"][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,16 +297,7 @@ class AccountBuilder:
         try:
             iam.get_role(RoleName="AWSServiceRoleForECS")
         except iam.exceptions.NoSuchEntityException:
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
+            trust = trust_policy("ecs.amazonaws.com")
             iam.create_role(
                 RoleName="AWSServiceRoleForECS",
                 Path="/aws-service-role/ecs.amazonaws.com/",

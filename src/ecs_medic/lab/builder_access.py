@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ecs_medic.lab import _moto_ec2, _moto_iam, builder_fargate, external, inprocess
 from ecs_medic.lab.account_spec import AccountSpec, ImageSpec, KeySpec, RoleSpec, SecretSpec
+from ecs_medic.lab.iam_policy import trust_policy
 
 GIB = 1024**3
 _ENDPOINT_SG = "endpoints"
@@ -101,13 +102,7 @@ class AccessBuilder:
 
     def _role(self, role: RoleSpec) -> str:
         iam, name = self.api("iam"), self.text(role.name)
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": list(role.trust)},
-                 "Action": "sts:AssumeRole"}
-            ],
-        }  # fmt: skip
+        trust = trust_policy(list(role.trust))
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
             "Arn"
         ]

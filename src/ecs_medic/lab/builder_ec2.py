@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecs_medic.lab import _moto_ecs_instances
 from ecs_medic.lab.ec2_spec import AMI_ID, Ec2Spec
+from ecs_medic.lab.iam_policy import allow_policy, trust_policy
 
 if TYPE_CHECKING:
     from ecs_medic.lab.builder import AccountBuilder
@@ -22,42 +23,26 @@ if TYPE_CHECKING:
 
 INSTANCE_ROLE = "ecsInstanceRole"
 # The statements of the AWS-managed AmazonEC2ContainerServiceforEC2Role.
-_INSTANCE_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:DescribeTags",
-                "ecs:CreateCluster",
-                "ecs:DeregisterContainerInstance",
-                "ecs:DiscoverPollEndpoint",
-                "ecs:Poll",
-                "ecs:RegisterContainerInstance",
-                "ecs:StartTelemetrySession",
-                "ecs:UpdateContainerInstancesState",
-                "ecs:Submit*",
-                "ecr:GetAuthorizationToken",
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchGetImage",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-            ],
-            "Resource": "*",
-        }
-    ],
-}
-_EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+_INSTANCE_POLICY = allow_policy(
+    [
+        "ec2:DescribeTags",
+        "ecs:CreateCluster",
+        "ecs:DeregisterContainerInstance",
+        "ecs:DiscoverPollEndpoint",
+        "ecs:Poll",
+        "ecs:RegisterContainerInstance",
+        "ecs:StartTelemetrySession",
+        "ecs:UpdateContainerInstancesState",
+        "ecs:Submit*",
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+)
+_EC2_TRUST = trust_policy("ec2.amazonaws.com")
 
 
 def user_data(cluster: str) -> str:

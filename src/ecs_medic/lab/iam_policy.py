@@ -192,3 +192,19 @@ def trusted_services(trust_document: str | Mapping[str, Any]) -> tuple[str, ...]
         if isinstance(principal, Mapping):
             services += [str(s) for s in _as_list(principal.get("Service", []))]
     return tuple(services)
+
+
+# --- documents the lab writes ---------------------------------------------------------------
+
+
+def trust_policy(service: str | list[str]) -> dict[str, Any]:
+    """A role trust policy that lets an AWS service (e.g. ecs-tasks.amazonaws.com) assume it."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def allow_policy(actions: Sequence[str], sid: str | None = None) -> dict[str, Any]:
+    """A policy of one statement that allows `actions` on every resource."""
+    statement: dict[str, Any] = {"Sid": sid} if sid else {}
+    statement |= {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+    return {"Version": "2012-10-17", "Statement": [statement]}

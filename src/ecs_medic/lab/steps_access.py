@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from ecs_medic.lab import _moto_iam
+from ecs_medic.lab.iam_policy import trust_policy
 from ecs_medic.lab.steps import Target
 
 _session: list[boto3.session.Session] = []  # one session: service models are parsed once
@@ -243,8 +244,7 @@ _DISCOVER: dict[str, Callable[[Target], list[str]]] = {
 def update_trust(target: Target, params: dict[str, Any]) -> None:
     """Let `service` (default ecs-tasks.amazonaws.com) assume the service's `role`."""
     service = str(params.get("service", "ecs-tasks.amazonaws.com"))
-    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}
-    trust = {"Version": "2012-10-17", "Statement": [statement]}
+    trust = trust_policy(service)
     _client(target, "iam").update_assume_role_policy(
         RoleName=_role_name(target, str(params.get("role", "execution"))),
         PolicyDocument=json.dumps(trust),
