@@ -150,3 +150,13 @@ def test_the_mcp_servers_get_the_same_answers_as_boto3(lab, tmp_path: Path):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_service_quotas_of_other_service_codes_are_left_to_moto(lab):
+    """The lab answers GetServiceQuota for the fargate service code only; moto keeps vpc's."""
+    quotas: Any = client(lab, "service-quotas")
+    fargate = quotas.list_service_quotas(ServiceCode="fargate")["Quotas"]
+    assert ["L-3032A538"] == [q["QuotaCode"] for q in fargate]
+    code = quotas.list_aws_default_service_quotas(ServiceCode="vpc")["Quotas"][0]["QuotaCode"]
+    found = quotas.get_service_quota(ServiceCode="vpc", QuotaCode=code)["Quota"]
+    assert ("vpc", code) == (found["ServiceCode"], found["QuotaCode"])

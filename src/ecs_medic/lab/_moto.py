@@ -40,6 +40,7 @@ from ecs_medic.lab.live import (
     LiveTargetGroup,
     LiveTaskDefinition,
 )
+from ecs_medic.lab.wire import read_body
 
 ACCOUNT_ID = "123456789012"  # the lab's account; concurrent labs in one process get the next ones
 LAB_HEALTH_KEY = "_ecs_medic_lab_health"  # extra key in a moto target dict: (state, reason, text)
@@ -152,7 +153,7 @@ def _serialized(
         requests, clients = logs
         requests.append(operation)
         clients.append((*operation, client_tag(str(environ.get("HTTP_USER_AGENT", "")))))
-        body = stubs_trail.read_body(environ)
+        body = read_body(environ)
         statuses: list[str] = []
 
         def respond_as(status: str, headers: Any, *rest: Any) -> Any:

@@ -8,7 +8,6 @@ the MCP servers) sees exactly what it would see from AWS.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ecs_medic.lab.errors import LabError
+from ecs_medic.lab.wire import read_body
 
 # SigV4 signing names that differ from the short service names ecs-medic uses.
 _SIGNING_TO_SERVICE = {"elasticloadbalancing": "elbv2", "monitoring": "cloudwatch"}
@@ -63,9 +63,7 @@ def _query_action(environ: dict[str, Any]) -> str:
     query = parse_qs(str(environ.get("QUERY_STRING", "")))
     if "Action" in query:
         return str(query["Action"][0])
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
+    body = read_body(environ)
     return str(parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0])
 
 

@@ -18,24 +18,21 @@ the AWS MCP servers through AWS_ENDPOINT_URL, both land on the lab's one HTTP se
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from ecs_medic.lab import inprocess, stubs_quotas, stubs_trail
+from ecs_medic.lab import inprocess, stubs_json, stubs_quotas, stubs_trail
 from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab.account_view import AccountView
 from ecs_medic.lab.iam_policy import Request, evaluate
+from ecs_medic.lab.stubs_json import JsonStub
+from ecs_medic.lab.wire import form, json_document, read_body, signer
 
 Stub = Callable[[dict[str, list[str]], str], tuple[str, str]]  # form, account -> status, xml
 _NS = "https://iam.amazonaws.com/doc/2010-05-08/"
-_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
-DEFAULT_REGION = "us-east-1"
 
 
 def answer(
@@ -46,51 +43,21 @@ def answer(
 ) -> Iterable[bytes] | None:
     """The lab's answer to a stubbed operation, or None to let moto serve the request."""
     inprocess.bump()
-    from ecs_medic.lab.stubs_json import JSON_STUBS  # noqa: PLC0415 - it builds on _moto
-
     json_stub = JSON_STUBS.get(operation)
     if json_stub is not None:
-        status, document = json_stub(_json_body(environ), Scope(account, _region(environ)))
+        scope = Scope(account, signer(environ)[1])
+        reply = json_stub(json_document(read_body(environ)), scope)
+        if reply is None:
+            return None
+        status, document = reply
         start_response(status, [("Content-Type", "application/x-amz-json-1.1")])
         return [json.dumps(document).encode()]
-    for lab_stub in (stubs_quotas.answer, stubs_trail.answer):
-        answered = lab_stub(operation, environ, account, start_response)
-        if answered is not None:
-            return answered
     stub = STUBS.get(operation)
     if stub is None:
         return None
-    status, xml = stub(_form(environ), account)
+    status, xml = stub(form(environ, read_body(environ)), account)
     start_response(status, [("Content-Type", "text/xml")])
     return [xml.encode()]
-
-
-def _region(environ: dict[str, Any]) -> str:
-    """The region a request was signed for (its SigV4 credential scope)."""
-    match = _REGION.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    return match.group(1) if match else DEFAULT_REGION
-
-
-def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
-    """The JSON document of a JSON-protocol request (empty when there is none)."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    try:
-        document = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
-def _form(environ: dict[str, Any]) -> dict[str, list[str]]:
-    """The query-protocol parameters of a request (URL and form body); the body is restored."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    form = parse_qs(str(environ.get("QUERY_STRING", "")))
-    form.update(parse_qs(body.decode("utf-8", "replace")))
-    return form
 
 
 def _members(form: dict[str, list[str]], prefix: str) -> list[str]:
@@ -175,4 +142,10 @@ def _error(code: str, message: str) -> str:
 
 STUBS: dict[tuple[str, str], Stub] = {
     ("iam", "SimulatePrincipalPolicy"): simulate_principal_policy,
+}
+# every JSON-protocol stub, by (service, operation)
+JSON_STUBS: dict[tuple[str, str], JsonStub] = {
+    **stubs_json.JSON_STUBS,
+    **stubs_quotas.JSON_STUBS,
+    **stubs_trail.JSON_STUBS,
 }

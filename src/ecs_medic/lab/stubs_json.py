@@ -21,8 +21,8 @@ from typing import Any
 from ecs_medic.lab import _moto_scaling as store
 from ecs_medic.lab._moto_core import Scope
 
-Answer = tuple[str, dict[str, Any]]
-JsonStub = Callable[[dict[str, Any], Scope], Answer]
+Answer = tuple[str, dict[str, Any]]  # HTTP status, JSON document
+JsonStub = Callable[[dict[str, Any], Scope], Answer | None]  # None: moto answers instead
 _clocks: dict[str, Callable[[], float]] = {}  # account -> the lab's simulated clock
 DEFAULT_PROTECTION_MIN = 120  # UpdateTaskProtection without expiresInMinutes (AWS: 2 hours)
 MAX_PROTECTION_MIN = 2880

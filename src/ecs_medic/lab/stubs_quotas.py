@@ -1,60 +1,26 @@
 """Service Quotas for the `fargate` service code, which moto 5.2.5 does not know (only `vpc`).
 
-Served by lab/stubs.py before moto, in Service Quotas' JSON protocol: GetServiceQuota and
-ListServiceQuotas read the applied On-Demand vCPU quota (L-3032A538) that the Fargate
-placement stage compares with the vCPU in use (the lowest a scenario declared, see
-lab/_moto_fargate.py); RequestServiceQuotaIncrease applies the new value at once (AWS
-approves small increases automatically, usually within minutes), so the next placement sees it.
+Served by lab/stubs.py before moto, in Service Quotas' JSON protocol (other service codes are
+left to moto): GetServiceQuota and ListServiceQuotas read the applied On-Demand vCPU quota
+(L-3032A538) that the Fargate placement stage compares with the vCPU in use (the lowest a
+scenario declared, see lab/_moto_fargate.py); RequestServiceQuotaIncrease applies the new
+value at once (AWS approves small increases automatically, usually within minutes), so the
+next placement sees it.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from ecs_medic.lab import _moto_fargate
 from ecs_medic.lab._moto_core import Scope
+from ecs_medic.lab.stubs_json import Answer, JsonStub
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 _NAMES = {_moto_fargate.VCPU_QUOTA: "Fargate On-Demand vCPU resource count"}
-Reply = tuple[str, dict[str, Any]]
-
-
-def answer(
-    operation: tuple[str, str],
-    environ: dict[str, Any],
-    account: str,
-    start_response: Callable[..., Any],
-) -> Iterable[bytes] | None:
-    """The lab's answer to a fargate Service Quotas call, or None to let moto answer."""
-    handler = _HANDLERS.get(operation)
-    if handler is None:
-        return None
-    params = _body(environ)
-    if params.get("ServiceCode") != "fargate":
-        return None
-    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    scope = Scope(account, match.group(1) if match else "us-east-1")
-    status, payload = handler(scope, params)
-    start_response(status, [("Content-Type", "application/x-amz-json-1.1")])
-    return [json.dumps(payload).encode()]
-
-
-def _body(environ: dict[str, Any]) -> dict[str, Any]:
-    """The JSON request body; restored for moto in case the lab does not answer."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(raw)
-    try:
-        parsed = json.loads(raw or b"{}")
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+Reply = Callable[[dict[str, Any], Scope], Answer]
 
 
 def _quota(scope: Scope, code: str, value: float) -> dict[str, Any]:
@@ -71,14 +37,14 @@ def _quota(scope: Scope, code: str, value: float) -> dict[str, Any]:
     }
 
 
-def _not_found(code: str) -> Reply:
+def _not_found(code: str) -> Answer:
     return "400 Bad Request", {
         "__type": "NoSuchResourceException",
         "Message": f"The request failed because the specified quota {code} does not exist.",
     }
 
 
-def get_service_quota(scope: Scope, params: dict[str, Any]) -> Reply:
+def get_service_quota(params: dict[str, Any], scope: Scope) -> Answer:
     """GetServiceQuota: the applied value."""
     code = str(params.get("QuotaCode", ""))
     value = _moto_fargate.quota(scope, code)
@@ -87,7 +53,7 @@ def get_service_quota(scope: Scope, params: dict[str, Any]) -> Reply:
     return "200 OK", {"Quota": _quota(scope, code, value)}
 
 
-def list_service_quotas(scope: Scope, params: dict[str, Any]) -> Reply:
+def list_service_quotas(params: dict[str, Any], scope: Scope) -> Answer:
     """ListServiceQuotas: the fargate quotas the lab models."""
     del params
     return "200 OK", {
@@ -95,7 +61,7 @@ def list_service_quotas(scope: Scope, params: dict[str, Any]) -> Reply:
     }
 
 
-def request_service_quota_increase(scope: Scope, params: dict[str, Any]) -> Reply:
+def request_service_quota_increase(params: dict[str, Any], scope: Scope) -> Answer:
     """RequestServiceQuotaIncrease: approved and applied at once."""
     code = str(params.get("QuotaCode", ""))
     current = _moto_fargate.quota(scope, code)
@@ -129,8 +95,17 @@ def request_service_quota_increase(scope: Scope, params: dict[str, Any]) -> Repl
     }
 
 
-_HANDLERS: dict[tuple[str, str], Callable[[Scope, dict[str, Any]], Reply]] = {
-    ("servicequotas", "GetServiceQuota"): get_service_quota,
-    ("servicequotas", "ListServiceQuotas"): list_service_quotas,
-    ("servicequotas", "RequestServiceQuotaIncrease"): request_service_quota_increase,
+def _fargate_only(handler: Reply) -> JsonStub:
+    """`handler` for the fargate service code; moto answers the ones it knows (e.g. vpc)."""
+
+    def stub(params: dict[str, Any], scope: Scope) -> Answer | None:
+        return handler(params, scope) if params.get("ServiceCode") == "fargate" else None
+
+    return stub
+
+
+JSON_STUBS: dict[tuple[str, str], JsonStub] = {
+    ("servicequotas", "GetServiceQuota"): _fargate_only(get_service_quota),
+    ("servicequotas", "ListServiceQuotas"): _fargate_only(list_service_quotas),
+    ("servicequotas", "RequestServiceQuotaIncrease"): _fargate_only(request_service_quota_increase),
 }

@@ -4,27 +4,26 @@
 an event with its request parameters and, when AWS refused it, its errorCode and errorMessage
 - so a RegisterTaskDefinition or UpdateService that CI saw fail is in the account's event
 history, as in AWS. `scheduler_event` adds the ECS scheduler's own calls (userIdentity
-AWSServiceRoleForECS/ecs-service-scheduler). `answer` serves cloudtrail:LookupEvents from
+AWSServiceRoleForECS/ecs-service-scheduler). `lookup_events` serves cloudtrail:LookupEvents from
 that history (moto 5.2.5 does not implement it): one LookupAttribute, StartTime, EndTime,
 MaxResults (at most 50), NextToken; newest first.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
+from ecs_medic.lab._moto_core import Scope
 from ecs_medic.lab._moto_trail import TrailEvent, events, record
 from ecs_medic.lab.faults import is_mutating
+from ecs_medic.lab.stubs_json import Answer, JsonStub
+from ecs_medic.lab.wire import form, json_document, signer
 
-_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/")
 _SOURCES = {"elbv2": "elasticloadbalancing", "cloudwatch": "monitoring"}
 _ATTRIBUTES: dict[str, Callable[[TrailEvent], str]] = {
     "EventName": lambda e: e.name,
@@ -34,14 +33,6 @@ _ATTRIBUTES: dict[str, Callable[[TrailEvent], str]] = {
     "EventId": lambda e: e.event_id,
 }
 SCHEDULER_SESSION = "ecs-service-scheduler"
-
-
-def read_body(environ: dict[str, Any]) -> bytes:
-    """The request body, restored for whoever reads it next."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
 
 
 def note(
@@ -55,8 +46,7 @@ def note(
     service, name = operation
     if not service or not name or not is_mutating(name) or service == "cloudtrail":
         return
-    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    key, region = (match.group(1), match.group(2)) if match else ("", "us-east-1")
+    key, region = signer(environ)
     account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", ""))
     status, payload = response
     code, message = _error(payload) if not status.startswith("2") else (None, None)
@@ -102,15 +92,11 @@ def scheduler_event(
 def _request(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
     """requestParameters: the JSON body, or the query form without Action and Version."""
     if environ.get("HTTP_X_AMZ_TARGET"):
-        try:
-            parsed = json.loads(body or b"{}")
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    form = parse_qs(str(environ.get("QUERY_STRING", "")))
-    form.update(parse_qs(body.decode("utf-8", "replace")))
+        return json_document(body)
     return {
-        k: v[0] if len(v) == 1 else v for k, v in form.items() if k not in ("Action", "Version")
+        k: v[0] if len(v) == 1 else v
+        for k, v in form(environ, body).items()
+        if k not in ("Action", "Version")
     }
 
 
@@ -136,30 +122,16 @@ def _error(payload: bytes) -> tuple[str | None, str | None]:
 # --- LookupEvents ---------------------------------------------------------------------------
 
 
-def answer(
-    operation: tuple[str, str],
-    environ: dict[str, Any],
-    account: str,
-    start_response: Callable[..., Any],
-) -> Iterable[bytes] | None:
-    """cloudtrail:LookupEvents from the lab's history, or None for any other operation."""
-    if operation != ("cloudtrail", "LookupEvents"):
-        return None
-    try:
-        params = json.loads(read_body(environ) or b"{}")
-    except ValueError:
-        params = {}
-    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    region = match.group(2) if match else "us-east-1"
-    found = [e for e in reversed(events(account, region)) if _wanted(e, params)]
+def lookup_events(params: dict[str, Any], scope: Scope) -> Answer:
+    """cloudtrail:LookupEvents from the lab's history in the region signed for."""
+    found = [e for e in reversed(events(scope.account, scope.region)) if _wanted(e, params)]
     start = int(params.get("NextToken") or 0)
     size = max(1, min(50, int(params.get("MaxResults") or 50)))
     page = found[start : start + size]
-    reply: dict[str, Any] = {"Events": [_lookup_entry(e, region) for e in page]}
+    reply: dict[str, Any] = {"Events": [_lookup_entry(e, scope.region) for e in page]}
     if start + size < len(found):
         reply["NextToken"] = str(start + size)
-    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1")])
-    return [json.dumps(reply).encode()]
+    return "200 OK", reply
 
 
 def _wanted(event: TrailEvent, params: dict[str, Any]) -> bool:
@@ -208,3 +180,6 @@ def _lookup_entry(event: TrailEvent, region: str) -> dict[str, Any]:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+JSON_STUBS: dict[tuple[str, str], JsonStub] = {("cloudtrail", "LookupEvents"): lookup_events}
