@@ -19,6 +19,7 @@ from ecs_medic.aws.snapshot import (
     LogConfig,
     LogEvent,
     NetworkConfig,
+    PlacementConstraint,
     PortMapping,
     SecretRef,
     Service,
@@ -130,6 +131,10 @@ def parse_service(d: Json) -> Service:
             s.get("capacityProvider", "") for s in d.get("capacityProviderStrategy", ())
         ),
         created_at=to_datetime(d.get("createdAt")),
+        placement_constraints=tuple(
+            PlacementConstraint(str(c.get("type", "")), c.get("expression"))
+            for c in d.get("placementConstraints") or ()
+        ),
     )
 
 
@@ -167,6 +172,8 @@ def parse_container_definition(d: Json) -> ContainerDefinition:
                 container_port=int(p.get("containerPort", 0)),
                 host_port=_ints(p.get("hostPort")),
                 protocol=p.get("protocol", "tcp"),
+                name=p.get("name"),
+                app_protocol=p.get("appProtocol"),
             )
             for p in d.get("portMappings", ())
         ),

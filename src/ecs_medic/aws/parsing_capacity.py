@@ -72,6 +72,7 @@ def parse_container_instance(d: Json) -> ContainerInstance:
         running_tasks=int(d.get("runningTasksCount", 0)),
         attributes=tuple(attributes),
         agent_version=(d.get("versionInfo") or {}).get("agentVersion"),
+        attribute_values=tuple((k, str(v)) for k, v in attributes.items() if v is not None),
     )
 
 

@@ -109,6 +109,14 @@ class DeploymentConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PlacementConstraint:
+    """One of the service's placementConstraints: memberOf (with an expression) or distinct."""
+
+    type: str  # memberOf | distinctInstance
+    expression: str | None = None  # cluster query language, e.g. "attribute:tier == web"
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """The service as `describe_services` shows it."""
 
@@ -131,6 +139,7 @@ class Service:
     deployment_config: DeploymentConfig = field(default_factory=DeploymentConfig)
     capacity_provider_strategy: tuple[str, ...] = ()
     created_at: datetime | None = None
+    placement_constraints: tuple[PlacementConstraint, ...] = ()
 
     @property
     def primary_deployment(self) -> Deployment | None:
@@ -145,6 +154,8 @@ class PortMapping:
     container_port: int
     host_port: int | None = None
     protocol: str = "tcp"
+    name: str | None = None  # Service Connect's name for the port
+    app_protocol: str | None = None  # http | http2 | grpc
 
 
 @dataclass(frozen=True, slots=True)

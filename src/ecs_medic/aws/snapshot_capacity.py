@@ -39,6 +39,11 @@ class ContainerInstance:
     running_tasks: int = 0
     attributes: tuple[str, ...] = ()  # names, e.g. ecs.capability.secrets.asm.environment-variables
     agent_version: str | None = None
+    attribute_values: tuple[tuple[str, str], ...] = ()  # (name, value) of those with a value
+
+    def attribute(self, name: str) -> str | None:
+        """The value of one attribute (custom ones such as tier=web), if it has one."""
+        return dict(self.attribute_values).get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,19 @@ from ecs_medic.aws.parsing_network import parse_listener, parse_load_balancer, p
 from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.aws.snapshot_network import Listener, LoadBalancer, Subnet
 from ecs_medic.findings import Finding
+from ecs_medic.remedies.lookups_capacity import (
+    InstanceType,
+    ScalingGroup,
+    cluster_groups,
+    instance_types,
+    provider_groups,
+)
 
-SUBNET_CODES = frozenset({"SUBNET_IP_EXHAUSTED", "UNSUPPORTED_AZ_SUBNET"})
+SUBNET_CODES = frozenset(
+    {"SUBNET_IP_EXHAUSTED", "UNSUPPORTED_AZ_SUBNET", "PLACEMENT_CONSTRAINT_UNSATISFIABLE"}
+)
+GROUP_CODES = frozenset({"NO_CONTAINER_INSTANCES", "INSUFFICIENT_CPU_MEMORY_ON_CLUSTER"})
+PROVIDER_CODES = frozenset({"CAPACITY_PROVIDER_MISCONFIG"})
 SECRET_CODES = frozenset({"SECRET_NOT_FOUND"})
 KMS_CODES = frozenset({"KMS_DECRYPT_DENIED"})
 PULL_CODES = frozenset({"IMAGE_PULL_AUTH"})
@@ -43,6 +54,12 @@ class Lookups:
     vpc_balancers: tuple[LoadBalancer, ...] = ()  # the load balancers in the service's VPC
     vpc_listeners: tuple[Listener, ...] = ()  # their listeners (default actions only)
     readable_secrets: tuple[str, ...] = ()  # secret ARNs the execution role may read
+    scaling_groups: tuple[ScalingGroup, ...] = ()  # the cluster's (or its providers') groups
+    instance_types: tuple[InstanceType, ...] = ()  # of those groups
+
+    def instance_type(self, name: str | None) -> InstanceType | None:
+        """What EC2 says the named instance type offers, if it was read."""
+        return next((t for t in self.instance_types if t.name == name), None)
 
     def key_arn(self, reference: str) -> str:
         """The key ARN an alias resolves to (IAM grants on keys, never on aliases)."""
@@ -53,6 +70,7 @@ def look_up(gateway: Gateway, findings: Iterable[Finding], snapshot: ServiceSnap
     """Read only what the root-cause findings' planners need."""
     codes = {f.code for f in findings if not f.caused_by}
     balancers, listeners = _vpc_balancers(gateway, snapshot) if codes & BALANCER_CODES else ((), ())
+    groups = _groups(gateway, snapshot, codes)
     return Lookups(
         vpc_subnets=_vpc_subnets(gateway, snapshot) if codes & SUBNET_CODES else (),
         secret_arns=_secret_arns(gateway) if codes & SECRET_CODES else (),
@@ -62,6 +80,10 @@ def look_up(gateway: Gateway, findings: Iterable[Finding], snapshot: ServiceSnap
         vpc_balancers=balancers,
         vpc_listeners=listeners,
         readable_secrets=_readable_secrets(gateway, snapshot) if codes & REGISTRY_CODES else (),
+        scaling_groups=groups,
+        instance_types=instance_types(
+            gateway, (g.instance_type for g in groups if g.instance_type)
+        ),
     )
 
 
@@ -125,6 +147,17 @@ def _service_vpc(snapshot: ServiceSnapshot) -> str | None:
         s.vpc_id for i in (network.subnets if network else ()) if (s := snapshot.network.subnet(i))
     ]
     return next(iter(groups + subnets), None)
+
+
+def _groups(
+    gateway: Gateway, snapshot: ServiceSnapshot, codes: set[str]
+) -> tuple[ScalingGroup, ...]:
+    """The Auto Scaling groups a capacity fix would change."""
+    if codes & PROVIDER_CODES:
+        return provider_groups(gateway, snapshot)
+    if codes & GROUP_CODES:
+        return cluster_groups(gateway, snapshot)
+    return ()
 
 
 def _repository_policies(

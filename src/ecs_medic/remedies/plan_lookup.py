@@ -35,7 +35,7 @@ def plan_subnets(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) 
     keep = [s for s in current if _usable(finding, snapshot, s, current)]
     spare = [
         s for s in lookups.vpc_subnets
-        if s.id not in network.subnets and _equivalent(snapshot, s, current)
+        if s.id not in network.subnets and equivalent(snapshot, s, current)
         and _usable(finding, snapshot, s, current)
     ]  # fmt: skip
     chosen = [*keep, *spare]
@@ -45,15 +45,16 @@ def plan_subnets(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) 
     after = awsvpc(network, subnets=[s.id for s in chosen])
     return make_action(
         finding.code, f"Run the tasks in subnets {', '.join(s.id for s in chosen)} and redeploy",
-        "A2", (_network_update(snapshot, after),),
-        rollback=(_network_update(snapshot, before),),
+        "A2", (network_update(snapshot, after),),
+        rollback=(network_update(snapshot, before),),
         diff=config_diff("service.networkConfiguration", before, after),
         expected_effect="new tasks get a network interface in a subnet that can place them",
         risk="the tasks move to other existing subnets with the same route out of the VPC",
     )  # fmt: skip
 
 
-def _network_update(snapshot: ServiceSnapshot, config: dict[str, object]) -> ApiCall:
+def network_update(snapshot: ServiceSnapshot, config: dict[str, object]) -> ApiCall:
+    """UpdateService to this networkConfiguration, with a new deployment."""
     params = {
         "cluster": snapshot.cluster_arn, "service": snapshot.service.name,
         "networkConfiguration": config, "forceNewDeployment": True,
@@ -76,7 +77,7 @@ def _usable(
     return (subnet.available_ips or 0) >= _needed_ips(snapshot)
 
 
-def _equivalent(snapshot: ServiceSnapshot, subnet: Subnet, current: list[Subnet]) -> bool:
+def equivalent(snapshot: ServiceSnapshot, subnet: Subnet, current: list[Subnet]) -> bool:
     """Same VPC and the same kind of default route as the service's subnets."""
     kinds = {_way_out(snapshot, s) for s in current}
     return (

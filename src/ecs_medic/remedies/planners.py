@@ -33,6 +33,12 @@ from ecs_medic.remedies.plan_access import (
     plan_service_linked_role,
     plan_task_role_denied,
 )
+from ecs_medic.remedies.plan_capacity import (
+    plan_agent_restart,
+    plan_capacity_provider,
+    plan_insufficient_capacity,
+    plan_no_instances,
+)
 from ecs_medic.remedies.plan_lb import plan_listener, plan_port_mismatch, plan_tg_health_path
 from ecs_medic.remedies.plan_lookup import LookupPlanner, plan_secret_ref, plan_subnets
 from ecs_medic.remedies.plan_network import (
@@ -41,6 +47,7 @@ from ecs_medic.remedies.plan_network import (
     plan_task_egress_blocked,
     plan_vpc_endpoint,
 )
+from ecs_medic.remedies.plan_placement import plan_dynamic_host_ports, plan_placement
 from ecs_medic.remedies.plan_registry import plan_registry_creds
 from ecs_medic.remedies.plan_revisions import (
     plan_arch_mismatch,
@@ -246,6 +253,8 @@ PLANNERS: dict[str, Planner] = {
     "ESSENTIAL_CONTAINER_EXIT": plan_rollback_to_good,
     "RUNTIME_CRASH_SIGNAL": plan_rollback_to_good,
     "CIRCUIT_BREAKER_ROLLBACK": plan_rollback_to_good,
+    "AGENT_DISCONNECTED": plan_agent_restart,
+    "HOST_PORT_CONFLICT": plan_dynamic_host_ports,
 }
 
 LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
@@ -256,6 +265,10 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
     "IMAGE_PULL_AUTH": plan_image_pull_auth,
     "TG_MISSING_OR_UNATTACHED": plan_listener,
     "PRIVATE_REGISTRY_CREDS": plan_registry_creds,
+    "NO_CONTAINER_INSTANCES": plan_no_instances,
+    "INSUFFICIENT_CPU_MEMORY_ON_CLUSTER": plan_insufficient_capacity,
+    "CAPACITY_PROVIDER_MISCONFIG": plan_capacity_provider,
+    "PLACEMENT_CONSTRAINT_UNSATISFIABLE": plan_placement,
 }
 
 
