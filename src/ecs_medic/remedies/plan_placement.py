@@ -183,10 +183,8 @@ def _put_attributes(
     active: list[ContainerInstance],
     wanted: list[tuple[str, str]],
 ) -> Proposal:
-    entries = [
-        {"name": n, "value": v, "targetType": "container-instance", "targetId": i.arn}
-        for i in active
-        for n, v in wanted
+    entries = [  # a full ARN as targetId needs no targetType
+        {"name": n, "value": v, "targetId": i.arn} for i in active for n, v in wanted
     ]
     batches = [
         entries[k : k + ATTRIBUTES_PER_CALL] for k in range(0, len(entries), ATTRIBUTES_PER_CALL)

@@ -166,10 +166,21 @@ def _revision(step: ReviseTaskDefinition, split: _Split) -> None:
         elif field == "image" and isinstance(after, str):
             repo, _, tag = after.rpartition(":")
             split.spec.update({"container.image.repo": repo, "container.image.tag": tag})
-        elif field == "portMappings" and isinstance(after, list) and len(after) == 1:
+        elif field == "portMappings" and _one_awsvpc_port(after):
             split.spec["container.port"] = int(after[0]["containerPort"])
         elif field != "memoryReservation":
             split.unmappable.append(f"the task definition's {field}")
+
+
+def _one_awsvpc_port(mappings: Any) -> bool:
+    """One mapping whose host port is the container port (or unset): the spec's port says it.
+
+    A dynamic or other host port (bridge mode) is nothing the spec can express.
+    """
+    if not isinstance(mappings, list) or len(mappings) != 1:
+        return False
+    host = mappings[0].get("hostPort")
+    return host is None or host == mappings[0].get("containerPort")
 
 
 def _service_update(call: ApiCall, split: _Split) -> None:
