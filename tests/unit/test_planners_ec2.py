@@ -450,3 +450,19 @@ def test_a_dynamic_host_port_is_not_passed_off_as_a_planton_port_change():
     expected = ExpectedSpec(resource="acme/prod/ledger-api", resource_id="ecssvc-9", port=9000)
     planned = for_planton(plan, expected)
     assert ((), 1) == (planned.actions, len(planned.recommendations))
+
+
+def test_a_provider_without_scaling_and_a_zero_max_gets_both_fixed():
+    """Managed scaling on, and MaxSize 0 raised to the waiting tasks' instances (4 at 2 each: 2)."""
+    provider = CapacityProvider("payments-c5", "ACTIVE", GROUP_ARN, "DISABLED", 100, 0, 0, 0)
+    lookups = replace(C5, scaling_groups=(group(maximum=0),))
+    action = plan_capacity.plan_capacity_provider(
+        finding("CAPACITY_PROVIDER_MISCONFIG"), provider_snapshot(provider), lookups
+    )
+    assert isinstance(action, Action)
+    assert (
+        ["ecs:UpdateCapacityProvider", "autoscaling:UpdateAutoScalingGroup"],
+        {"AutoScalingGroupName": GROUP, "MaxSize": 2},
+        {"AutoScalingGroupName": GROUP, "DesiredCapacity": 0, "MaxSize": 0},
+    ) == ([s.source for s in action.steps], action.steps[1].params, action.rollback[0].params)
+    assert '"MaxSize": 2' in action.diff

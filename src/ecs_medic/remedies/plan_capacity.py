@@ -247,14 +247,18 @@ def _enable_managed_scaling(
     after = {"status": "ENABLED", "targetCapacity": target}
     steps = [_update_provider(provider.name, after)]
     rollback = [_update_provider(provider.name, before)]
+    diffs = [config_diff(f"capacity provider {provider.name}.managedScaling", before, after)]
     if group is not None and group.max_size == 0:
         raised = _instances_for_waiting(snapshot, group, lookups)
         steps.append(_update_group(group.name, {"MaxSize": raised}))
         rollback.insert(0, _update_group(group.name, {"DesiredCapacity": 0, "MaxSize": 0}))
+        diffs.append(
+            config_diff(f"autoscaling group {group.name}", {"MaxSize": 0}, {"MaxSize": raised})
+        )
     return make_action(
         finding.code, f"Turn on managed scaling of capacity provider {provider.name} "
         f"(target capacity {target} %)", "A2", tuple(steps), rollback=tuple(rollback),
-        diff=config_diff(f"capacity provider {provider.name}.managedScaling", before, after),
+        diff="\n".join(diffs),
         expected_effect="ECS scales the provider's Auto Scaling group out while tasks wait; "
         "the new instances register and the tasks are placed",
         risk="ECS now sizes the group (up to its MaxSize), which is billed; manual changes to "
