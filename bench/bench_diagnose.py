@@ -16,17 +16,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.direct_transport import DirectGateway, make_session
+from ecs_medic.aws.gateway import CountingGateway
 from ecs_medic.config import load_settings
-from ecs_medic.context.target import Target
 from ecs_medic.lab import Lab, list_scenarios
-from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings, lab_target
 from ecs_medic.runner import diagnose
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -40,25 +38,6 @@ BEFORE = {
     "image-not-found": (477, 15),
     "oom": (485, 15),
 }
-
-
-class CountingGateway:
-    """A DirectGateway that also counts calls per operation."""
-
-    def __init__(self, inner: DirectGateway) -> None:
-        self.inner = inner
-        self.transport = inner.transport
-        self.operations: Counter[str] = Counter()
-
-    @property
-    def api_calls(self) -> int:
-        return self.inner.api_calls
-
-    def call(
-        self, service: str, operation: str, params: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        self.operations[f"{service}:{operation}"] += 1
-        return self.inner.call(service, operation, params)
 
 
 @dataclass(frozen=True)
@@ -77,18 +56,11 @@ class Result:
     gaps: list[str]
 
 
-def collect_once(lab: Lab, cluster: str, service: str) -> tuple[float, CountingGateway, list[str]]:
+def collect_once(lab: Lab) -> tuple[float, CountingGateway, list[str]]:
     """Time one collection with a fresh gateway (clients included) and count its calls."""
     session = make_session(None)  # the lab's credentials are in the environment
     gateway = CountingGateway(DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url))
-    prefix = f"arn:aws:ecs:{lab.region}:{lab.account_id}"
-    target = Target(
-        service,
-        f"{prefix}:service/{cluster}/{service}",
-        f"{prefix}:cluster/{cluster}",
-        lab.region,
-        lab.account_id,
-    )
+    target = lab_target(lab)
     start = time.perf_counter()
     snapshot = Collector(gateway).collect(target)
     elapsed = time.perf_counter() - start
@@ -102,7 +74,6 @@ def bench_scenario(name: str, expected: str | None, state_dir: Path) -> Result:
         # boto3; the MCP servers are the CLI's default
         settings = lab_settings(lab, load_settings(), transport="direct", state_dir=state_dir)
         request = lab_request(lab)
-        _, cluster, service = lab.targets[0]
         times, cpu, report = [], [], None
         for _ in range(RUNS):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -110,7 +81,7 @@ def bench_scenario(name: str, expected: str | None, state_dir: Path) -> Result:
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
         assert report is not None
-        collections = [collect_once(lab, cluster, service) for _ in range(RUNS)]
+        collections = [collect_once(lab) for _ in range(RUNS)]
         _, gateway, gaps = collections[-1]
         return Result(
             name=name,

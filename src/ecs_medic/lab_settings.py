@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ecs_medic.config import AwsSettings, Settings
+from ecs_medic.context.target import Target
 from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab
 
@@ -32,3 +33,17 @@ def lab_request(lab: Lab) -> Request:
     """The diagnosis request for the lab's first service, in its region."""
     name, cluster, service = lab.targets[0]
     return Request(service=service, cluster=cluster, region=lab.region_of(name))
+
+
+def lab_target(lab: Lab, scenario: str | None = None) -> Target:
+    """The resolved Target of a scenario's service (the lab's first when None)."""
+    name, cluster, service = next(t for t in lab.targets if scenario in (None, t[0]))
+    region = lab.region_of(name)
+    prefix = f"arn:aws:ecs:{region}:{lab.account_id}"
+    return Target(
+        service,
+        f"{prefix}:service/{cluster}/{service}",
+        f"{prefix}:cluster/{cluster}",
+        region,
+        lab.account_id,
+    )

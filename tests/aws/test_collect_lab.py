@@ -6,40 +6,20 @@ moto answers the CLI does. Gaps from operations moto lacks are allowed only wher
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.direct_transport import DirectGateway
+from ecs_medic.aws.gateway import CountingGateway
 from ecs_medic.aws.snapshot import ServiceSnapshot
-from ecs_medic.context.target import Target
 from ecs_medic.lab import Lab
+from ecs_medic.lab_settings import lab_target
 
 pytestmark = pytest.mark.lab
 SCENARIOS = ["healthy", "kms-decrypt-denied", "vpc-endpoint-private-dns-off", "sg-blocks-alb"]
-
-
-class CountingGateway:
-    """A DirectGateway that also counts calls per operation."""
-
-    def __init__(self, inner: DirectGateway) -> None:
-        self.inner = inner
-        self.transport = inner.transport
-        self.operations: Counter[str] = Counter()
-
-    @property
-    def api_calls(self) -> int:
-        return self.inner.api_calls
-
-    def call(
-        self, service: str, operation: str, params: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        self.operations[f"{service}:{operation}"] += 1
-        return self.inner.call(service, operation, params)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +30,6 @@ def lab() -> Iterator[Lab]:
 
 def collect(lab: Lab, scenario: str) -> tuple[ServiceSnapshot, CountingGateway]:
     """Collect one scenario's service with a fresh gateway."""
-    _, cluster, name = next(t for t in lab.targets if t[0] == scenario)
     env = lab.env()
     session = boto3.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -58,14 +37,7 @@ def collect(lab: Lab, scenario: str) -> tuple[ServiceSnapshot, CountingGateway]:
         region_name=lab.region,
     )
     gateway = CountingGateway(DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url))
-    prefix = f"arn:aws:ecs:{lab.region}:{lab.account_id}"
-    target = Target(
-        name,
-        f"{prefix}:service/{cluster}/{name}",
-        f"{prefix}:cluster/{cluster}",
-        lab.region,
-        lab.account_id,
-    )
+    target = lab_target(lab, scenario)
     return Collector(gateway).collect(target), gateway
 
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 from ecs_medic.config import Settings
 from ecs_medic.graph.state import Request
 from ecs_medic.lab import Lab
-from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings
+from ecs_medic.lab_settings import export_lab_env, lab_request, lab_settings, lab_target
 
 
 @dataclass
@@ -17,6 +17,7 @@ class FakeLab:
     """What the helpers read of a Lab."""
 
     region: str = "us-east-1"
+    account_id: str = "123456789012"
     endpoint_url: str = "http://127.0.0.1:5999"
     targets: list[tuple[str, str, str]] = field(
         default_factory=lambda: [("us-west-2:oom", "prod", "web")]
@@ -59,3 +60,15 @@ def test_export_drops_the_profile_so_the_labs_keys_win():
 def test_request_names_the_first_service_in_its_own_region():
     """A scenario placed in another region is asked for there."""
     assert Request(service="web", cluster="prod", region="us-west-2") == lab_request(lab())
+
+
+def test_target_is_the_scenarios_service_with_arns_in_its_region():
+    """lab_target resolves the service's and cluster's ARNs where the scenario runs."""
+    fake = FakeLab(targets=[("healthy", "healthy", "web"), ("us-west-2:oom", "oom", "web")])
+    target = lab_target(cast("Lab", fake), "us-west-2:oom")
+    assert (
+        "web",
+        "arn:aws:ecs:us-west-2:123456789012:service/oom/web",
+        "arn:aws:ecs:us-west-2:123456789012:cluster/oom",
+        "us-west-2",
+    ) == (target.service_name, target.service_arn, target.cluster_arn, target.region)

@@ -8,6 +8,7 @@ kind the collector turns into a gap.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Protocol
@@ -59,3 +60,28 @@ class Gateway(Protocol):
 def source_name(service: str, operation: str) -> str:
     """The evidence source label for an operation, e.g. "ecs:DescribeTasks"."""
     return f"{service}:{operation}"
+
+
+class CountingGateway:
+    """A Gateway that also counts its calls per operation (benchmarks and tests read them)."""
+
+    def __init__(self, inner: Gateway) -> None:
+        self.inner = inner
+        self.operations: Counter[str] = Counter()  # "ecs:DescribeServices" -> calls
+
+    @property
+    def transport(self) -> str:
+        """The wrapped gateway's transport."""
+        return self.inner.transport
+
+    @property
+    def api_calls(self) -> int:
+        """The wrapped gateway's count."""
+        return self.inner.api_calls
+
+    def call(
+        self, service: str, operation: str, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Count the call, then let the wrapped gateway make it."""
+        self.operations[source_name(service, operation)] += 1
+        return self.inner.call(service, operation, params)
