@@ -36,11 +36,13 @@ unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
 
 # `make test` (CI) leaves out the sweeps marked slow; `make test-all` runs every test.
+# loadgroup: tests marked xdist_group share one worker (and its module-scoped lab).
+XDIST := -n 2 --dist loadgroup
 test: lint typecheck
-	$(BIN)/pytest -q -n 2 -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 test-all: lint typecheck
-	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_diagnose.py

@@ -1,19 +1,24 @@
-"""Every scenario file: its evidence shows, its fix heals, a plausible wrong fix does not.
+"""Every scenario file: its evidence shows, the diagnosis names it, its fix heals, a plausible
+wrong fix does not.
 
 Issue 3's proof that failures follow from configuration, driven by the data in each file
-(tests/aws/scenario_harness.py). A wrong fix and the fix each get a fresh lab: some wrong fixes
-change what a fix must then undo (a forced deployment on full EC2 capacity deadlocks, as it
-does on AWS). Healthy variants must settle with only the expected stops of the catalogue's
-section 9.
+(tests/aws/scenario_harness.py), and issue 4's top-1 accuracy on every scenario: the same lab
+is diagnosed in process (boto3) before the fix, which costs well under a second where a lab of
+its own would cost several (the CLI sweep in tests/e2e/test_diagnose_lab.py is `slow`).
+
+A wrong fix and the fix each get a fresh lab: some wrong fixes change what a fix must then
+undo (a forced deployment on full EC2 capacity deadlocks, as it does on AWS). Healthy variants
+must settle with only the expected stops of the catalogue's section 9.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from lab_client import LabAws
-from scenario_harness import SETTLE_S, apply, missing, signature, steady
+from scenario_harness import SETTLE_S, apply, diagnose_in_process, missing, signature, steady
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import load_scenario, scenario_names
@@ -23,6 +28,13 @@ pytestmark = pytest.mark.lab
 FAILING = [n for n in scenario_names() if load_scenario(n).expected is not None]
 HEALTHY = [n for n in scenario_names() if load_scenario(n).expected is None]
 EXPECTED_STOPS = ("ServiceSchedulerInitiated", "Scaling activity initiated by (deployment ")
+BAD = ("critical", "high", "medium")
+# Scenarios whose deployment symptom must be reported and linked to the crash that caused it
+# (catalogue section 6: the breaker and a stuck rollout are symptoms, never the root).
+LINKED_SYMPTOMS = {
+    "bad-release-rolled-back": "CIRCUIT_BREAKER_ROLLBACK",
+    "deployment-stuck": "DEPLOYMENT_STUCK",
+}
 
 
 @pytest.fixture
@@ -36,11 +48,20 @@ def _name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.mark.parametrize("lab", FAILING, indirect=True)
-def test_evidence_shows_and_the_fix_heals(lab: LabAws, request: pytest.FixtureRequest):
-    """The catalogue's evidence, then a steady state with the signature gone after the fix."""
+def test_evidence_shows_the_diagnosis_names_it_and_the_fix_heals(
+    lab: LabAws, request: pytest.FixtureRequest, tmp_path: Path
+):
+    """The catalogue's evidence and the expected root cause (its symptoms linked to it), then a
+    steady state with the signature gone after the fix."""
     scenario = load_scenario(_name(request))
     assert scenario.evidence, "a failing scenario lists its evidence"
     assert scenario.fix_steps, "and the fix that heals it"
+    report = diagnose_in_process(lab.lab, tmp_path)
+    assert scenario.expected == (report.root_cause.code if report.root_cause else None)
+    assert report.root_cause.evidence, "a root cause comes with its evidence"
+    if scenario.name in LINKED_SYMPTOMS:
+        linked = {f.code: f.caused_by for f in report.findings}
+        assert scenario.expected == linked.get(LINKED_SYMPTOMS[scenario.name])
     assert [] == missing(lab, scenario, since=0)
 
     apply(lab, scenario.name, "fix")
@@ -71,8 +92,12 @@ def test_a_plausible_wrong_fix_shows_the_same_signature(
 
 
 @pytest.mark.parametrize("lab", HEALTHY, indirect=True)
-def test_healthy_variant_settles_with_only_expected_stops(lab: LabAws):
-    """Steady and healthy; every stopped task is a deployment or scale-in stop exiting 0 or 143."""
+def test_healthy_variant_settles_with_only_expected_stops(lab: LabAws, tmp_path: Path):
+    """Steady and healthy; every stopped task is a deployment or scale-in stop exiting 0 or 143;
+    the diagnosis finds nothing of medium severity or above."""
+    report = diagnose_in_process(lab.lab, tmp_path)
+    assert [] == [f.code for f in report.findings if f.severity.value in BAD]
+    assert report.status == "healthy"
     assert steady(lab), lab.messages()[:5]
     stopped = lab.tasks("STOPPED")
     stops = {(t["stopCode"], t["stoppedReason"][: len(EXPECTED_STOPS[1])]) for t in stopped}

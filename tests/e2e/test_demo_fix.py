@@ -27,12 +27,14 @@ def test_demo_fix_yes_heals_and_verifies(tmp_path):
     ), result.stderr
 
 
-def on_terminal(args: list[str], answer: str, tmp_path) -> tuple[int, str, str]:
+def on_terminal(
+    args: list[str], answer: str, tmp_path, extra: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """Run ecs-medic with a pseudo-terminal as stdin and type `answer` at the prompt."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [str(EXE), *args], stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=clean_env(tmp_path), text=True,
+        env=clean_env(tmp_path, extra), text=True,
     )  # fmt: skip
     os.close(terminal)
     os.write(controller, f"{answer}\n".encode())
@@ -52,7 +54,11 @@ def test_demo_fix_asks_on_a_terminal_and_applies_what_is_approved(tmp_path):
 
 
 def test_demo_fix_rejected_on_the_terminal_changes_nothing(tmp_path):
-    """Answering "no" applies nothing: the report says rejected and the exit code is 1."""
-    code, out, _ = on_terminal(["demo", SCENARIO, "--fix", "-f", "json"], "no", tmp_path)
+    """Answering "no" applies nothing: the report says rejected and the exit code is 1.
+
+    boto3 here: the approved test above is the demo as a user runs it, through the MCP servers.
+    """
+    direct = {"ECS_MEDIC_TRANSPORT": "direct"}
+    code, out, _ = on_terminal(["demo", SCENARIO, "--fix", "-f", "json"], "no", tmp_path, direct)
     remediation = json.loads(out)["remediation"]
     assert (1, "rejected", False) == (code, remediation["status"], remediation["applied"])

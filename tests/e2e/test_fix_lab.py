@@ -14,11 +14,17 @@ SPEED = 150.0  # simulated seconds per wall second: a rollout verifies in a few 
 
 @pytest.fixture
 def ticking(tmp_path):
-    """Start a scenario's lab with its clock running fast in the background."""
+    """Start a scenario's lab with its clock running fast in the background.
+
+    The MCP servers cost about 8 s per CLI run here: the test of `fix --yes` goes through
+    them (the default transport, writes in their own session); the tests of approval,
+    resume and rollback, which are about the flow, use boto3.
+    """
     labs = []
 
-    def start(scenario):
+    def start(scenario, transport="direct"):
         lab, env = start_lab([scenario], tmp_path)
+        env["ECS_MEDIC_TRANSPORT"] = transport
         lab.run_in_background(speed=SPEED)
         labs.append(lab)
         return lab, env
@@ -30,10 +36,12 @@ def ticking(tmp_path):
 
 def test_fix_yes_heals_oom_and_verifies(ticking):
     """--yes applies the memory fix; the report says verified and the exit code is 0."""
-    lab, env = ticking("oom")
+    lab, env = ticking("oom", transport="mcp")
     result = run_cli(["fix", "web", "--yes", "--timeout", "60", "-f", "json"], env)
-    remediation = json.loads(result.stdout)["remediation"]
+    doc = json.loads(result.stdout)
+    remediation = doc["remediation"]
     assert (0, "verified") == (result.returncode, remediation["status"]), result.stderr
+    assert "mcp" == doc["stats"]["transport"]
     assert (True, True, False) == (
         remediation["applied"],
         remediation["verified"],

@@ -6,6 +6,8 @@ import json
 import signal
 import sqlite3
 import subprocess
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cli_env import EXE, clean_env, run_cli
@@ -28,8 +30,21 @@ def read_exports(server: subprocess.Popen[str]) -> dict[str, str]:
     raise AssertionError("lab serve ended before printing its exports")
 
 
-def test_serve_then_diagnose_in_another_process(tmp_path):
-    """The exports printed by `lab serve oom` are all another shell needs to find OOM_KILLED."""
+@dataclass(frozen=True)
+class Served:
+    """One `lab serve oom` and one `diagnose` from another process with its exports."""
+
+    exports: dict[str, str]
+    result: subprocess.CompletedProcess[str]
+    server_code: int | None
+    server_stderr: str
+    state: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
+    """Serve, diagnose once through the default transport, stop the server with Ctrl-C."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     server = subprocess.Popen(
         [str(EXE), "lab", "serve", "oom", "--speed", "20"],
         env=clean_env(tmp_path),
@@ -44,30 +59,24 @@ def test_serve_then_diagnose_in_another_process(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
+    return Served(exports, result, server.returncode, stderr, tmp_path / "state")
+
+
+def test_serve_then_diagnose_in_another_process(served: Served):
+    """The exports printed by `lab serve oom` are all another shell needs to find OOM_KILLED."""
+    exports, result = served.exports, served.result
     assert {"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} <= set(
         exports
     )
     assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
     assert (1, "OOM_KILLED") == (result.returncode, json.loads(result.stdout)["root_cause"])
-    assert 0 == server.returncode, stderr
-    assert "Traceback" not in stderr
+    assert 0 == served.server_code, served.server_stderr
+    assert "Traceback" not in served.server_stderr
 
 
-def test_run_is_checkpointed_without_credentials(tmp_path):
+def test_run_is_checkpointed_without_credentials(served: Served):
     """The run's thread lands in the SQLite checkpointer; the secret key appears nowhere."""
-    server = subprocess.Popen(
-        [str(EXE), "lab", "serve", "oom"],
-        env=clean_env(tmp_path),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        env = clean_env(tmp_path, {**read_exports(server), "AWS_SECRET_ACCESS_KEY": SECRET})
-        result = run_cli(["diagnose", "web", "-f", "json"], env)
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
-    database = tmp_path / "state" / "checkpoints.sqlite"
+    database = served.state / "checkpoints.sqlite"
     with sqlite3.connect(database) as conn:
         threads = {row[0] for row in conn.execute("select thread_id from checkpoints")}
         blobs = b"".join(
@@ -78,4 +87,4 @@ def test_run_is_checkpointed_without_credentials(tmp_path):
     assert next(iter(threads)).startswith("diag-")
     assert b"OOM_KILLED" in blobs, "the findings are checkpointed"
     assert SECRET.encode() not in blobs
-    assert SECRET not in result.stdout + result.stderr
+    assert SECRET not in served.result.stdout + served.result.stderr
