@@ -8,7 +8,7 @@ import pty
 import subprocess
 
 import pytest
-from cli_env import EXE, clean_env, run_cli
+from cli_env import EXE, HANG_GUARD_S, clean_env, run_cli
 
 pytestmark = pytest.mark.lab
 
@@ -39,7 +39,7 @@ def on_terminal(
     os.close(terminal)
     os.write(controller, f"{answer}\n".encode())
     try:
-        out, err = process.communicate(timeout=180)
+        out, err = process.communicate(timeout=HANG_GUARD_S)
     finally:
         os.close(controller)
     return process.returncode, out, err
