@@ -61,6 +61,30 @@ class Target:
         self.clients["ecs"].update_service(cluster=self.cluster, service=self.service, **params)
 
 
+_session: list[boto3.session.Session] = []  # one session: service models are parsed once
+_extra: dict[tuple[str, str, str], Any] = {}
+
+
+def client(target: Target, name: str) -> Any:
+    """The target's client, or one for the same endpoint and region (iam, logs, ssm, kms...)."""
+    if name in target.clients:
+        return target.clients[name]
+    ecs = target.clients["ecs"]
+    key = (str(ecs.meta.endpoint_url), str(ecs.meta.region_name), name)
+    if key not in _extra:
+        if not _session:
+            _session.append(
+                boto3.session.Session(
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - the lab's dummy credentials
+                )
+            )
+        _extra[key] = _session[0].client(  # type: ignore[call-overload]
+            name, endpoint_url=key[0], region_name=key[1]
+        )
+    return _extra[key]
+
+
 def apply_steps(
     target: Target, steps: Sequence[Step], wait: Callable[[float], None] | None = None
 ) -> None:

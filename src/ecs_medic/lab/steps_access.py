@@ -11,38 +11,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from ecs_medic.lab import _moto_iam
 from ecs_medic.lab.iam_policy import trust_policy
-from ecs_medic.lab.steps import Target
-
-_session: list[boto3.session.Session] = []  # one session: service models are parsed once
-_extra: dict[tuple[str, str, str], Any] = {}
-
-
-def _client(target: Target, name: str) -> Any:
-    """The target's client, or one for the same endpoint (iam, logs, secretsmanager, ssm, kms)."""
-    if name in target.clients:
-        return target.clients[name]
-    ecs = target.clients["ecs"]
-    key = (str(ecs.meta.endpoint_url), str(ecs.meta.region_name), name)
-    if key not in _extra:
-        if not _session:
-            _session.append(
-                boto3.session.Session(
-                    aws_access_key_id="testing",
-                    aws_secret_access_key="testing",  # noqa: S106 - the lab's dummy credentials
-                )
-            )
-        _extra[key] = _session[0].client(  # type: ignore[call-overload]
-            name, endpoint_url=key[0], region_name=key[1]
-        )
-    return _extra[key]
+from ecs_medic.lab.steps import Target, client
 
 
 def _definition(target: Target) -> dict[str, Any]:
-    ecs = _client(target, "ecs")
+    ecs = client(target, "ecs")
     found = ecs.describe_task_definition(taskDefinition=target.describe()["taskDefinition"])
     return dict(found["taskDefinition"])
 
@@ -53,13 +28,13 @@ def _awsvpc(target: Target) -> dict[str, Any]:
 
 def _vpc(target: Target) -> str:
     subnets = _awsvpc(target)["subnets"]
-    found = _client(target, "ec2").describe_subnets(SubnetIds=subnets[:1])["Subnets"]
+    found = client(target, "ec2").describe_subnets(SubnetIds=subnets[:1])["Subnets"]
     return str(found[0]["VpcId"])
 
 
 def _route_tables(target: Target) -> list[str]:
     by_subnet = [{"Name": "association.subnet-id", "Values": _awsvpc(target)["subnets"]}]
-    tables = _client(target, "ec2").describe_route_tables(Filters=by_subnet)["RouteTables"]
+    tables = client(target, "ec2").describe_route_tables(Filters=by_subnet)["RouteTables"]
     return [t["RouteTableId"] for t in tables]
 
 
@@ -68,7 +43,7 @@ def _route_tables(target: Target) -> list[str]:
 
 def create_vpc_endpoints(target: Target, params: dict[str, Any]) -> None:
     """Create `services` endpoints in the task VPC: interface ones with Private DNS, s3 gateway."""
-    ec2, vpc = _client(target, "ec2"), _vpc(target)
+    ec2, vpc = client(target, "ec2"), _vpc(target)
     region = ec2.meta.region_name
     cidr = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
     group = ec2.create_security_group(
@@ -96,7 +71,7 @@ def create_vpc_endpoints(target: Target, params: dict[str, Any]) -> None:
 
 def enable_endpoint_private_dns(target: Target, params: dict[str, Any]) -> None:
     """Turn Private DNS on for the task VPC's endpoint of `service`."""
-    ec2 = _client(target, "ec2")
+    ec2 = client(target, "ec2")
     name = f"com.amazonaws.{ec2.meta.region_name}.{params['service']}"
     filters = [
         {"Name": "vpc-id", "Values": [_vpc(target)]},
@@ -114,7 +89,7 @@ def set_assign_public_ip(target: Target, params: dict[str, Any]) -> None:
 
 def use_subnets(target: Target, params: dict[str, Any]) -> None:
     """update_service onto the VPC's subnets whose Name tag contains `name_contains`."""
-    ec2 = _client(target, "ec2")
+    ec2 = client(target, "ec2")
     filters = [{"Name": "vpc-id", "Values": [_vpc(target)]}]
     subnets = [
         s["SubnetId"]
@@ -133,7 +108,7 @@ def authorize_task_egress(target: Target, params: dict[str, Any]) -> None:
     """Let the task security group send TCP `port` to `cidr`."""
     port = int(params["port"])
     permission = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
-    _client(target, "ec2").authorize_security_group_egress(
+    client(target, "ec2").authorize_security_group_egress(
         GroupId=_awsvpc(target)["securityGroups"][0],
         IpPermissions=[
             permission | {"IpRanges": [{"CidrIp": str(params.get("cidr", "0.0.0.0/0"))}]}
@@ -144,7 +119,7 @@ def authorize_task_egress(target: Target, params: dict[str, Any]) -> None:
 def delete_nacl_deny_rules(target: Target, params: dict[str, Any]) -> None:
     """Delete the deny entries (below the default rule) of the task subnets' network ACLs."""
     del params
-    ec2 = _client(target, "ec2")
+    ec2 = client(target, "ec2")
     by_subnet = [{"Name": "association.subnet-id", "Values": _awsvpc(target)["subnets"]}]
     for acl in ec2.describe_network_acls(Filters=by_subnet)["NetworkAcls"]:
         for entry in acl["Entries"]:
@@ -165,7 +140,7 @@ def _role_name(target: Target, which: str) -> str:
 
 def attach_managed_policy(target: Target, params: dict[str, Any]) -> None:
     """Attach an AWS-managed policy (by name) to the service's `role` (execution or task)."""
-    _client(target, "iam").attach_role_policy(
+    client(target, "iam").attach_role_policy(
         RoleName=_role_name(target, str(params.get("role", "execution"))),
         PolicyArn=_moto_iam.managed_policy_arn(str(params["policy"])),
     )
@@ -181,7 +156,7 @@ def allow_role(target: Target, params: dict[str, Any]) -> None:
     if isinstance(resources, str) and resources in _DISCOVER:
         resources = _DISCOVER[resources](target)
     statement = {"Effect": "Allow", "Action": list(params["actions"]), "Resource": resources}
-    _client(target, "iam").put_role_policy(
+    client(target, "iam").put_role_policy(
         RoleName=_role_name(target, str(params.get("role", "execution"))),
         PolicyName=str(params.get("name", "lab-fix")),
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
@@ -210,14 +185,14 @@ def _where(target: Target) -> tuple[str, str]:
 
 
 def _secret_keys(target: Target) -> list[str]:
-    kms, keys = _client(target, "kms"), []
+    kms, keys = client(target, "kms"), []
     for arn in _secret_arns(target):
         if ":secretsmanager:" in arn:
-            key = _client(target, "secretsmanager").describe_secret(SecretId=arn).get("KmsKeyId")
+            key = client(target, "secretsmanager").describe_secret(SecretId=arn).get("KmsKeyId")
         else:
             name = arn.split(":parameter", 1)[1]
             filters = [{"Key": "Name", "Option": "Equals", "Values": [name]}]
-            found = _client(target, "ssm").describe_parameters(ParameterFilters=filters)
+            found = client(target, "ssm").describe_parameters(ParameterFilters=filters)
             key = (found["Parameters"] or [{}])[0].get("KeyId")
         if key:
             keys.append(str(kms.describe_key(KeyId=key)["KeyMetadata"]["Arn"]))
@@ -245,7 +220,7 @@ def update_trust(target: Target, params: dict[str, Any]) -> None:
     """Let `service` (default ecs-tasks.amazonaws.com) assume the service's `role`."""
     service = str(params.get("service", "ecs-tasks.amazonaws.com"))
     trust = trust_policy(service)
-    _client(target, "iam").update_assume_role_policy(
+    client(target, "iam").update_assume_role_policy(
         RoleName=_role_name(target, str(params.get("role", "execution"))),
         PolicyDocument=json.dumps(trust),
     )
@@ -261,18 +236,18 @@ def point_secret_at(target: Target, params: dict[str, Any]) -> None:
     """
     if "parameter" in params:
         name = str(params["parameter"]).replace("{cluster}", target.cluster)
-        found = _client(target, "ssm").get_parameter(Name=name)
+        found = client(target, "ssm").get_parameter(Name=name)
         arn = found["Parameter"]["ARN"]
     else:
         secret = str(params["secret"]).replace("{cluster}", target.cluster)
-        arn = _client(target, "secretsmanager").describe_secret(SecretId=secret)["ARN"]
+        arn = client(target, "secretsmanager").describe_secret(SecretId=secret)["ARN"]
     definition = _definition(target)
     for container in definition["containerDefinitions"]:
         for secret in container.get("secrets") or []:
             if secret["name"] == params["variable"]:
                 secret["valueFrom"] = arn
     keep = {k: v for k, v in definition.items() if k in _REGISTER}
-    ecs = _client(target, "ecs")
+    ecs = client(target, "ecs")
     revision = ecs.register_task_definition(**keep)["taskDefinition"]["taskDefinitionArn"]
     target.update(taskDefinition=revision)
 
@@ -286,7 +261,7 @@ _REGISTER = (
 
 def create_log_groups(target: Target, params: dict[str, Any]) -> None:
     """Create the awslogs groups the containers write to, with a retention policy."""
-    logs = _client(target, "logs")
+    logs = client(target, "logs")
     for arn in _log_groups(target):
         group = arn.split(":log-group:", 1)[1].removesuffix(":*")
         logs.create_log_group(logGroupName=group)
@@ -310,13 +285,13 @@ ACTIONS: dict[str, Callable[[Target, dict[str, Any]], None]] = {
 
 def use_registry_credentials(target: Target, params: dict[str, Any]) -> None:
     """Revise the task definition so `container` pulls with the login in the secret `secret`."""
-    arn = _client(target, "secretsmanager").describe_secret(SecretId=str(params["secret"]))["ARN"]
+    arn = client(target, "secretsmanager").describe_secret(SecretId=str(params["secret"]))["ARN"]
     definition = _definition(target)
     for container in definition["containerDefinitions"]:
         if container["name"] == params.get("container", container["name"]):
             container["repositoryCredentials"] = {"credentialsParameter": arn}
     keep = {k: v for k, v in definition.items() if k in _REGISTER}
-    ecs = _client(target, "ecs")
+    ecs = client(target, "ecs")
     revision = ecs.register_task_definition(**keep)["taskDefinition"]["taskDefinitionArn"]
     target.update(taskDefinition=revision)
 
@@ -327,7 +302,7 @@ ACTIONS["use_registry_credentials"] = use_registry_credentials
 def create_service_linked_role(target: Target, params: dict[str, Any]) -> None:
     """Create the ECS service-linked role (iam create-service-linked-role)."""
     del params
-    _client(target, "iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    client(target, "iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
 
 
 ACTIONS["create_service_linked_role"] = create_service_linked_role
@@ -335,7 +310,7 @@ ACTIONS["create_service_linked_role"] = create_service_linked_role
 
 def reset_endpoint_policy(target: Target, params: dict[str, Any]) -> None:
     """Give the task VPC's `service` endpoint the default full-access policy again."""
-    ec2 = _client(target, "ec2")
+    ec2 = client(target, "ec2")
     name = f"com.amazonaws.{ec2.meta.region_name}.{params['service']}"
     filters = [
         {"Name": "vpc-id", "Values": [_vpc(target)]},
@@ -358,11 +333,10 @@ def delete_repository_policy(target: Target, params: dict[str, Any]) -> None:
     )
     path = str(chosen["image"]).partition("/")[2]
     repository = path.split("@", 1)[0].rpartition(":")[0] or path
-    _client(target, "ecr").delete_repository_policy(repositoryName=repository)
+    client(target, "ecr").delete_repository_policy(repositoryName=repository)
 
 
 ACTIONS["reset_endpoint_policy"] = reset_endpoint_policy
 ACTIONS["delete_repository_policy"] = delete_repository_policy
 
-client = _client  # for the other step modules (lab/steps_fargate.py)
 subnet_name = _name

@@ -12,28 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from ecs_medic.lab.errors import ScenarioError
-from ecs_medic.lab.steps import Target
-
-_extra: dict[tuple[str, str, str], Any] = {}
-
-
-def _client(target: Target, name: str) -> Any:
-    """The target's client, or one for the same endpoint (ssm)."""
-    if name in target.clients:
-        return target.clients[name]
-    ecs = target.clients["ecs"]
-    key = (str(ecs.meta.endpoint_url), str(ecs.meta.region_name), name)
-    if key not in _extra:
-        session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the lab's dummy credentials
-            region_name=key[1],
-        )
-        _extra[key] = session.client(name, endpoint_url=key[0])  # type: ignore[call-overload]
-    return _extra[key]
+from ecs_medic.lab.steps import Target, client
 
 
 def cluster_group(target: Target) -> dict[str, Any]:
@@ -86,7 +66,7 @@ def restart_ecs_agent(target: Target, params: dict[str, Any]) -> None:
     del params
     down = [i["ec2InstanceId"] for i in _container_instances(target) if not i["agentConnected"]]
     if down:
-        _client(target, "ssm").send_command(
+        client(target, "ssm").send_command(
             InstanceIds=down,
             DocumentName="AWS-RunShellScript",
             Parameters={"commands": ["sudo systemctl restart ecs"]},

@@ -12,8 +12,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ecs_medic.lab.scenario import Step
-from ecs_medic.lab.steps import Target, apply_steps
-from ecs_medic.lab.steps_access import client, subnet_name
+from ecs_medic.lab.steps import Target, apply_steps, client
+from ecs_medic.lab.steps_access import subnet_name
 
 
 def request_quota_increase(target: Target, params: dict[str, Any]) -> None:
