@@ -148,3 +148,15 @@ def _caller_account(lab: Lab) -> str:
         aws_secret_access_key="testing",
     )
     return str(sts.get_caller_identity()["Account"])
+
+
+def test_a_stopped_lab_stops_ticking_at_once():
+    """A background clock far behind (a starved thread catching up) halts at `stop()`: ticks
+    after it would act on the account the next lab in this process takes over."""
+    lab = Lab.start(["healthy-no-lb"])
+    lab.run_in_background(speed=1e6)  # each wake-up owes about 100 000 ticks
+    time.sleep(0.5)
+    lab.stop()
+    stopped_at = lab.now
+    time.sleep(0.5)
+    assert stopped_at == lab.now

@@ -159,9 +159,14 @@ class Lab:
     # --- the clock ------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Advance simulated time by `seconds`, running a reconciler tick every TICK_S."""
+        """Advance simulated time by `seconds`, running a reconciler tick every TICK_S.
+
+        A stopped lab does not tick: a background catch-up after the thread was starved can be
+        hundreds of ticks, and ticking on after `stop()` would act on the account the next lab
+        in this process takes over (same cluster and service names).
+        """
         end = self._now + seconds
-        while self._now < end:
+        while self._now < end and not self._halt.is_set():
             step = min(TICK_S, end - self._now)
             with self._lock:
                 self._now += step
@@ -225,7 +230,7 @@ class Lab:
         """Stop the ticker and the server."""
         self._halt.set()
         if self._ticker is not None:
-            self._ticker.join(timeout=5)
+            self._ticker.join()  # at most the tick under way: `advance` checks the halt
         _moto.remove_update_listener(self._on_update)
         stubs_json.register_clock(self.account_id, None)
         self._server.stop()
