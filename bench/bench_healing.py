@@ -122,7 +122,7 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"load average before the run {load} (a machine shared by six engineers). "
+        f"load average before the run {load}. "
         f"`ecs-medic fix --yes` in-process, direct transport, one lab per scenario, {JOBS} "
         f"scenarios at a time, lab clock at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. "
         "Regenerate with `make heal-bench`.",
