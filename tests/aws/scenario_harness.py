@@ -19,13 +19,13 @@ import boto3
 from lab_client import LabAws
 
 from ecs_medic.aws.direct_transport import DirectGateway
-from ecs_medic.config import AwsSettings, Settings
 from ecs_medic.graph.context import AwsConnector, RunContext
 from ecs_medic.graph.graph import build_graph
-from ecs_medic.graph.state import InputState, Request
+from ecs_medic.graph.state import InputState
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import Evidence, Scenario, load_scenario
 from ecs_medic.lab.steps import Target, apply_steps
+from ecs_medic.lab_settings import lab_request, lab_settings
 from ecs_medic.report.model import Report
 
 SETTLE_S = 900.0  # simulated time a fix gets to converge
@@ -118,23 +118,17 @@ def diagnose_in_process(lab: Lab, state_dir: Path) -> Report:
 
     Credentials go to the session, not the environment: tests share a process.
     """
-    _, cluster, service = lab.targets[0]
     env = lab.env()
     session = boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         region_name=lab.region,
     )
-    settings = Settings(
-        aws=AwsSettings(region=lab.region, endpoint_url=lab.endpoint_url),
-        transport="direct",
-        state_dir=state_dir,
-    )
+    settings = lab_settings(lab, transport="direct", state_dir=state_dir)
     connector = AwsConnector(settings)
     connector.install(DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url), lab.region)
-    request = Request(service=service, cluster=cluster, region=lab.region)
     result = build_graph().invoke(
-        InputState(request=request), context=RunContext(settings=settings, aws=connector)
+        InputState(request=lab_request(lab)), context=RunContext(settings=settings, aws=connector)
     )
     report: Report = result["report"]
     return report
