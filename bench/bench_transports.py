@@ -185,7 +185,7 @@ def main() -> int:
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
         f"`bench/bench_transports.py` on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average at start "
-        f"{os.getloadavg()[0]:.1f} (other work shared the machine). Servers: "
+        f"{os.getloadavg()[0]:.1f}. Servers: "
         + ", ".join(f"{p.package} {p.version}" for p in PINS)
         + ".",
         "",
