@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ecs_medic.catalogue import failure_mode
 from ecs_medic.config import load_settings
 from ecs_medic.lab import Lab, list_scenarios
 from ecs_medic.lab.faults import is_mutating
@@ -54,12 +53,12 @@ class Result:
 
 
 def scenarios(wanted: list[str]) -> list[tuple[str, str, str]]:
-    """(name, expected code, catalogue level) of the A1/A2 scenarios, or of those named."""
+    """(name, expected code, fix level there) of the A1/A2 scenarios, or of those named."""
     found = []
     for info in list_scenarios():
         if not info.expected:
             continue
-        level = failure_mode(info.expected).auto_level
+        level = info.auto_level or ""
         if info.name in wanted or (not wanted and level in ("A1", "A2")):
             found.append((info.name, info.expected, level))
     return found

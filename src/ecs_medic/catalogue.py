@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A0 nothing to fix (expected stops); A1 apply after one approval; A2 approve a shown diff;
+# A3 never applied, only recommended (the catalogue's definitions).
+AUTO_LEVELS = ("A0", "A1", "A2", "A3")
+
 
 @dataclass(frozen=True, slots=True)
 class FailureMode:

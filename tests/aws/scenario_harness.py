@@ -118,15 +118,10 @@ def diagnose_in_process(lab: Lab, state_dir: Path) -> Report:
 
     Credentials go to the session, not the environment: tests share a process.
     """
-    env = lab.env()
-    session = boto3.session.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name=lab.region,
-    )
     settings = lab_settings(lab, transport="direct", state_dir=state_dir)
     connector = AwsConnector(settings)
-    connector.install(DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url), lab.region)
+    gateway = DirectGateway(_session(lab), lab.region, endpoint_url=lab.endpoint_url)
+    connector.install(gateway, lab.region)
     result = build_graph().invoke(
         InputState(request=lab_request(lab)), context=RunContext(settings=settings, aws=connector)
     )
@@ -134,14 +129,23 @@ def diagnose_in_process(lab: Lab, state_dir: Path) -> Report:
     return report
 
 
-def _scaling(aws: LabAws) -> Any:
-    env = aws.lab.env()
-    session = boto3.session.Session(
+def _session(lab: Lab) -> boto3.session.Session:
+    """A boto3 session with the lab's credentials (not the environment: tests share a process)."""
+    env = lab.env()
+    return boto3.session.Session(
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name=env["AWS_REGION"],
+        region_name=lab.region,
     )
-    return session.client("application-autoscaling", endpoint_url=env["AWS_ENDPOINT_URL"])
+
+
+def _client(aws: LabAws, service: str) -> Any:
+    """A boto3 client of the lab's endpoint."""
+    return _session(aws.lab).client(service, endpoint_url=aws.lab.endpoint_url)
+
+
+def _scaling(aws: LabAws) -> Any:
+    return _client(aws, "application-autoscaling")
 
 
 def _resource(service: dict[str, Any]) -> str:
@@ -169,13 +173,7 @@ def alarm_states(aws: LabAws, service: dict[str, Any]) -> set[str]:
     names = [a["AlarmName"] for p in policies for a in p.get("Alarms") or ()]
     if not names:
         return set()
-    env = aws.lab.env()
-    cloudwatch = boto3.session.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name=env["AWS_REGION"],
-    ).client("cloudwatch", endpoint_url=env["AWS_ENDPOINT_URL"])
-    alarms = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+    alarms = _client(aws, "cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
     high = [a for a in alarms if a["ComparisonOperator"].startswith("Greater")]
     return {a["StateValue"] for a in high}
 
@@ -202,13 +200,7 @@ def stale_digests(aws: LabAws) -> list[str]:
 
 def refused_calls(aws: LabAws, since: float) -> list[str]:
     """'ErrorCode: message' of every write call AWS refused since `since` (CloudTrail)."""
-    env = aws.lab.env()
-    trail = boto3.session.Session(
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        region_name=env["AWS_REGION"],
-    ).client("cloudtrail", endpoint_url=env["AWS_ENDPOINT_URL"])
-    found = trail.lookup_events(
+    found = _client(aws, "cloudtrail").lookup_events(
         LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
         StartTime=datetime.fromtimestamp(math.floor(since), tz=UTC),  # CloudTrail: seconds
     )

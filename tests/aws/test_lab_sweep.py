@@ -59,6 +59,7 @@ def test_evidence_shows_the_diagnosis_names_it_and_the_fix_heals(
     report = diagnose_in_process(lab.lab, tmp_path)
     assert scenario.expected == (report.root_cause.code if report.root_cause else None)
     assert report.root_cause.evidence, "a root cause comes with its evidence"
+    assert scenario.auto_level == report.root_cause.auto_level, "the fix level the catalogue gives"
     if scenario.name in LINKED_SYMPTOMS:
         linked = {f.code: f.caused_by for f in report.findings}
         assert scenario.expected == linked.get(LINKED_SYMPTOMS[scenario.name])

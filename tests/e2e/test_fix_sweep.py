@@ -1,4 +1,4 @@
-"""`ecs-medic fix --yes` on every lab scenario whose failure the catalogue rates A1 or A2.
+"""`ecs-medic fix --yes` on every lab scenario whose fix the catalogue rates A1 or A2 there.
 
 Each scenario runs in its own lab with the clock ticking in the background: a lab shared by
 several services ticks all of them while one is verified, which costs more than it saves.
@@ -12,7 +12,6 @@ import json
 import pytest
 from cli_env import run_cli, start_lab
 
-from ecs_medic.catalogue import failure_mode
 from ecs_medic.lab import list_scenarios
 from ecs_medic.remedies.planners import planned_codes
 
@@ -30,27 +29,22 @@ SUBSET = {
     "entrypoint-not-found",
     "desired-count-zero",
 }
-# A1/A2 scenarios that `fix --yes` does not heal, and why (strict: they must not heal). The
-# catalogue's A1 fix for a crash or a missing image is a rollback to a revision that ran
-# healthy; app-crash and image-not-found are first releases with no such revision (a "bad
-# release" story such as crash-segfault or deployment-stuck has one and heals).
+# A1/A2 scenarios that `fix --yes` does not heal, and why (strict: they must not heal).
 NOT_HEALED = {
-    "app-crash": "no earlier revision ran, and the missing variable's value is in no AWS API: "
-    "a recommendation (A3)",
-    "image-not-found": "no earlier revision ran (nothing to roll back to) and pushing the "
-    "image is A3: a recommendation",
     "oom-heap-1500": "doubling the memory is not enough: the fix is rolled back (by design)",
-    "health-check-path-wrong": "no AWS API shows which path the app serves, and no revision "
-    "rollback changes the target group: a recommendation",
+}
+# Scenarios whose fix the catalogue rates A3 in their situation ("A1 to roll back to the last
+# COMPLETED revision, A3 otherwise"), with what the recommendation must name.
+RECOMMENDED = {
+    "app-crash": "Set DATABASE_URL for container web",
+    "image-not-found": "Push ",
 }
 
 
-def a1_a2_scenarios() -> list[tuple[str, str]]:
-    """(name, expected code) of the scenarios whose failure the catalogue rates A1 or A2."""
+def scenarios_at(*levels: str) -> list[tuple[str, str]]:
+    """(name, expected code) of the scenarios whose fix has one of these levels here."""
     return sorted(
-        (s.name, s.expected)
-        for s in list_scenarios()
-        if s.expected and failure_mode(s.expected).auto_level in ("A1", "A2")
+        (s.name, s.expected) for s in list_scenarios() if s.expected and s.auto_level in levels
     )
 
 
@@ -63,7 +57,7 @@ def case(name: str, code: str) -> object:
     return pytest.param(name, marks=marks, id=name)
 
 
-@pytest.mark.parametrize("scenario", [case(n, c) for n, c in a1_a2_scenarios()])
+@pytest.mark.parametrize("scenario", [case(n, c) for n, c in scenarios_at("A1", "A2")])
 def test_fix_yes_heals_the_scenario_and_verifies(scenario, tmp_path):
     """The plan is applied, the service verifies healthy, nothing is rolled back."""
     lab, env = start_lab([scenario], tmp_path)
@@ -81,3 +75,25 @@ def test_fix_yes_heals_the_scenario_and_verifies(scenario, tmp_path):
         remediation["rolled_back"],
     )
     assert changed >= len(remediation["plan"]["actions"]) >= 1
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [pytest.param(n, marks=[] if n == "app-crash" else [pytest.mark.slow]) for n in RECOMMENDED],
+)
+def test_fix_yes_on_an_a3_fix_recommends_and_changes_nothing(scenario, tmp_path):
+    """Where the catalogue's fix is A3 here, `fix --yes` applies nothing and says what to do."""
+    assert scenario in dict(scenarios_at("A3"))
+    lab, env = start_lab([scenario], tmp_path)
+    env["ECS_MEDIC_TRANSPORT"] = "direct"
+    with lab:
+        before = len(lab.mutating_calls())
+        result = run_cli(["fix", "web", "--yes", "-f", "json"], env)
+        changed = len(lab.mutating_calls()) - before
+    remediation = json.loads(result.stdout)["remediation"]
+    assert ("nothing-to-do", [], 0) == (
+        remediation["status"],
+        remediation["plan"]["actions"],
+        changed,
+    ), remediation
+    assert any(RECOMMENDED[scenario] in r for r in remediation["plan"]["recommendations"])

@@ -8,8 +8,10 @@ from builders import (
     ESSENTIAL_EXITED,
     app_exit_task,
     container,
+    deployment,
     log,
     oom_task,
+    service,
     snapshot,
     task,
     task_definition,
@@ -167,3 +169,40 @@ def test_graceful_exits_on_deploy_stops_are_not_sigterm_findings():
     """143 (SIGTERM handled) and 0 are the healthy ends of a deployment's stop."""
     snap = snapshot(stopped_tasks=(deploy_stop(1, 143), deploy_stop(2, 0)))
     assert [] == sigterm_not_handled(snap)
+
+
+def test_a_crash_with_a_completed_revision_to_roll_back_to_is_a1_else_a3():
+    """The catalogue: "A1 to roll back to the last COMPLETED revision. A3 otherwise"."""
+    crashing = deployment(7, rollout="IN_PROGRESS")  # the service's current revision
+    history = (crashing, deployment(6, status="ACTIVE"))
+    with_good = snapshot(stopped_tasks=(app_exit_task(1),), service=service(deployments=history))
+    first_release = snapshot(
+        stopped_tasks=(app_exit_task(1),), service=service(deployments=(crashing,))
+    )
+    assert "A1" == essential_container_exit(with_good)[0].auto_level
+    assert "ledger-api:6" in essential_container_exit(with_good)[0].remediation
+    assert "A3" == essential_container_exit(first_release)[0].auto_level
+
+
+def test_a_variable_the_log_says_is_missing_is_named_in_the_fix():
+    """A log naming an unset variable that the container does not set: set it, in a revision."""
+    failed = app_exit_task(1)
+    lines = ["starting", "Error: required environment variable DATABASE_URL is not set"]
+    logs = tuple(log(failed, m, second=i) for i, m in enumerate(lines))
+    [finding] = essential_container_exit(snapshot(stopped_tasks=(failed,), log_events=logs))
+    assert finding.remediation.startswith(
+        "Set DATABASE_URL for container app in a new revision of ledger-api (environment, or "
+        "secrets with valueFrom for a credential), then update the service to it"
+    )
+
+
+def test_a_variable_the_container_already_sets_is_not_named():
+    """KeyError on a variable the task definition sets: not a missing variable, read the log."""
+    failed = app_exit_task(1)
+    td = task_definition()
+    app = next(c for c in td.containers if c.name == "app")
+    app = replace(app, environment_names=("DATABASE_URL",))
+    td = replace(td, containers=(app,))
+    logs = (log(failed, "KeyError: 'DATABASE_URL'"),)
+    snap = snapshot(stopped_tasks=(failed,), log_events=logs, task_definitions=(td,))
+    assert essential_container_exit(snap)[0].remediation.startswith("Read the last log lines")

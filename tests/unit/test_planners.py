@@ -236,9 +236,47 @@ def test_port_mismatch_points_the_health_check_at_the_traffic_port():
     )
 
 
-def test_health_path_without_a_known_good_path_stays_a_recommendation():
-    """Nothing in the snapshot says which path the app serves: no guess."""
+def test_health_path_without_codes_or_a_known_good_path_stays_a_recommendation():
+    """Nothing says which path the app serves, nor that the path is what is wrong."""
     assert plan_lb.plan_tg_health_path(finding("TG_HEALTHCHECK_FAILING"), snapshot()) is None
+
+
+def _codes(codes: str) -> Evidence:
+    detail = (
+        "target 10.0.1.11:9000 unhealthy Target.ResponseCodeMismatch: "
+        f"Health checks failed with these codes: [{codes}]"
+    )
+    return Evidence("elbv2:DescribeTargetHealth", TG_ARN, detail)
+
+
+def test_a_health_path_that_gets_404_is_tried_on_the_common_path_and_restored_on_rollback():
+    """404 everywhere: the app answers but not on /healthz; /health is tried, said so."""
+    shot = snapshot(target_groups=(target_group(health_check_path="/healthz"),))
+    action = plan_lb.plan_tg_health_path(finding("TG_HEALTHCHECK_FAILING", _codes("404")), shot)
+    assert isinstance(action, Action)
+    assert ("/health", "/healthz") == (
+        action.steps[0].params["HealthCheckPath"],
+        action.rollback[0].params["HealthCheckPath"],
+    )
+    assert action.title.startswith("Try: ")
+    assert "a trial" in action.risk
+    assert ("A2", "ecs:UpdateService") == (action.auto_level, action.steps[1].source)
+
+
+def test_the_trial_takes_the_next_common_path_when_the_group_checks_the_first():
+    """/health got 404: /healthz is next."""
+    shot = snapshot(target_groups=(target_group(health_check_path="/health"),))
+    action = plan_lb.plan_tg_health_path(finding("TG_HEALTHCHECK_FAILING", _codes("404")), shot)
+    assert isinstance(action, Action)
+    assert "/healthz" == action.steps[0].params["HealthCheckPath"]
+
+
+def test_a_server_error_is_not_a_wrong_path_and_gets_no_trial():
+    """500 (or 404 mixed with 503) means the app fails: changing the path would hide it."""
+    shot = snapshot(target_groups=(target_group(health_check_path="/healthz"),))
+    for codes in ("500", "404, 503"):
+        found = finding("TG_HEALTHCHECK_FAILING", _codes(codes))
+        assert plan_lb.plan_tg_health_path(found, shot) is None
 
 
 def test_desired_count_is_restored_from_the_scale_in_event():

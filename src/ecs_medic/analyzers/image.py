@@ -19,6 +19,7 @@ from .signals import (
     is_fargate,
     plural,
     rollback_hint,
+    rollback_level,
     short_of_capacity,
     task_reasons,
 )
@@ -70,6 +71,7 @@ def image_pull_not_found(snapshot: ServiceSnapshot) -> list[Finding]:
             ),
             severity=impact_severity(snapshot) if pulls else Severity.MEDIUM,
             confidence=_confidence(bool(pulls), bool(missing)),
+            auto_level=rollback_level(snapshot),
             affected_tasks=len(pulls),
         )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from ecs_medic.aws.snapshot import Container, LogEvent, ServiceSnapshot, Task, TaskDefinition
@@ -21,6 +22,7 @@ from .signals import (
     last_lines,
     plural,
     rollback_hint,
+    rollback_level,
     signal_finding,
 )
 
@@ -88,16 +90,55 @@ def essential_container_exit(snapshot: ServiceSnapshot) -> list[Finding]:
             "ESSENTIAL_CONTAINER_EXIT",
             summary=summary,
             evidence=[*evidence, *logs],
-            remediation=(
-                f"Read the last log lines of {', '.join(names)} and fix the configuration or code "
-                "that makes it exit; if the newest revision introduced it, roll back to the last "
-                f"COMPLETED revision{rollback_hint(snapshot)}."
-            ),
+            remediation=_exit_remediation(snapshot, names, logs),
             severity=impact_severity(snapshot),
             confidence=0.9 if logs else 0.8,
+            auto_level=rollback_level(snapshot),
             affected_tasks=len(hits),
         )
     ]
+
+
+def _exit_remediation(snapshot: ServiceSnapshot, names: list[str], logs: list[Evidence]) -> str:
+    """What to change: the variable the logs say is missing, else the log and the rollback."""
+    missing = _missing_variables(snapshot, names, logs)
+    if missing:
+        family = snapshot.current_task_definition
+        where = f" in a new revision of {family.family}" if family else " in a new revision"
+        return (
+            f"Set {', '.join(missing)} for container {', '.join(names)}{where} (environment, "
+            "or secrets with valueFrom for a credential), then update the service to it: the "
+            f"log says {logs[0].detail!r}."
+            + (f" Or roll back{rollback_hint(snapshot)}." if rollback_hint(snapshot) else
+               " No earlier revision completed, so there is nothing to roll back to.")
+        )  # fmt: skip
+    return (
+        f"Read the last log lines of {', '.join(names)} and fix the configuration or code "
+        "that makes it exit; if the newest revision introduced it, roll back to the last "
+        f"COMPLETED revision{rollback_hint(snapshot)}."
+    )
+
+
+# "environment variable X is not set", "missing env var: X", Python's KeyError: 'X'.
+_MISSING_VARIABLE = re.compile(
+    r"(?:environment variable|env(?:ironment)? var(?:iable)?)s?:?\s+['\"`]?([A-Z][A-Z0-9_]+)"
+    r"|KeyError: ['\"]([A-Z][A-Z0-9_]+)['\"]"
+)
+
+
+def _missing_variables(
+    snapshot: ServiceSnapshot, names: list[str], logs: list[Evidence]
+) -> list[str]:
+    """Variables the crash logs name that the failing containers do not set."""
+    definition = snapshot.current_task_definition
+    present = {
+        n
+        for c in (definition.containers if definition else ())
+        if c.name in names
+        for n in (*c.environment_names, *(s.name for s in c.secrets))
+    }
+    found = (m.group(1) or m.group(2) for e in logs for m in _MISSING_VARIABLE.finditer(e.detail))
+    return [v for v in dict.fromkeys(found) if v not in present]
 
 
 def _memory_metric(snapshot: ServiceSnapshot) -> list[Evidence]:
@@ -297,6 +338,7 @@ def runtime_crash_signal(snapshot: ServiceSnapshot) -> list[Finding]:
             ),
             severity=impact_severity(snapshot),
             confidence=0.9,
+            auto_level=rollback_level(snapshot),
             affected_tasks=len(hits),
         )
     ]

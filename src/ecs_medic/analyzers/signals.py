@@ -334,3 +334,12 @@ def rollback_hint(snapshot: ServiceSnapshot) -> str:
     """' (roll back to family:rev)' when a completed earlier revision is known, else ''."""
     revision = last_good_revision(snapshot)
     return f" (the last COMPLETED revision is {revision})" if revision else ""
+
+
+def rollback_level(snapshot: ServiceSnapshot) -> str:
+    """A1 when a COMPLETED earlier revision exists to roll back to, else A3.
+
+    The catalogue's rule for crashes and missing images: "A1 to roll back to the last COMPLETED
+    revision, A3 otherwise" (then a new image, configuration or code is needed).
+    """
+    return "A1" if last_good_revision(snapshot) else "A3"

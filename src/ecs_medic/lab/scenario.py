@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from ecs_medic.catalogue import AUTO_LEVELS, failure_mode
 from ecs_medic.lab.account_spec import AccountSpec, parse_account
 from ecs_medic.lab.ec2_spec import Ec2Spec
 from ecs_medic.lab.errors import ScenarioError, UnknownScenarioError
@@ -121,6 +122,7 @@ class ScenarioInfo:
     summary: str
     cluster: str
     service: str
+    auto_level: str | None = None  # how automatable the fix is here (see Scenario.auto_level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,16 @@ class Scenario:
     account: AccountSpec = dataclasses.field(default_factory=AccountSpec)  # account_spec.py
     ec2: Ec2Spec | None = None  # EC2 capacity (ec2_spec.py); None for a Fargate service
     autoscaling: AutoscalingSpec | None = None  # scaling_spec.py
+    # The level the catalogue gives this scenario's fix when it depends on the situation, e.g.
+    # "A1 to roll back to the last COMPLETED revision, A3 otherwise"; None: the code's level.
+    fix_level: str | None = None
+
+    @property
+    def auto_level(self) -> str | None:
+        """The auto level the diagnosis must give the root cause here (None when healthy)."""
+        if self.expected is None:
+            return None
+        return self.fix_level or failure_mode(self.expected).auto_level
 
     @property
     def info(self) -> ScenarioInfo:
@@ -155,6 +167,7 @@ class Scenario:
             self.summary,
             self.service.cluster,
             self.service.name,
+            self.auto_level,
         )
 
     def profile(self, container: str) -> AppProfile:
@@ -191,7 +204,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     doc = mapping(data, source)
     only_keys(doc, {"name", "category", "expected", "summary", "service", "containers",
                     "registry", "app", "fix", "wrong_fix", "account", "ec2", "autoscaling",
-                    *_STEPS_KEYS}, source)  # fmt: skip
+                    "fix_level", *_STEPS_KEYS}, source)  # fmt: skip
     containers = tuple(
         _container(name, spec, source) for name, spec in mapping(doc["containers"], source).items()
     )
@@ -217,7 +230,17 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         account=parse_account(doc.get("account") or {}, f"{source}: account"),
         ec2=_ec2(doc.get("ec2"), service, f"{source}: ec2"),
         autoscaling=parse_autoscaling(doc.get("autoscaling"), f"{source}: autoscaling"),
+        fix_level=_fix_level(doc.get("fix_level"), source),
     )
+
+
+def _fix_level(value: Any, source: str) -> str | None:
+    """The `fix_level:` key: one of the catalogue's auto levels, when given."""
+    if value is None:
+        return None
+    if value not in AUTO_LEVELS:
+        raise ScenarioError(f"{source}: fix_level must be one of {', '.join(AUTO_LEVELS)}")
+    return str(value)
 
 
 def _ec2(data: Any, service: ServiceSpec, where: str) -> Ec2Spec | None:

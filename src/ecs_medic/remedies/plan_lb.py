@@ -14,6 +14,10 @@ from ecs_medic.remedies.plan import ApiCall
 
 TRAFFIC_PORT = "traffic-port"
 
+NOT_FOUND = "404"
+# Health endpoints by how common they are; a trial takes the first the group does not check.
+CONVENTIONAL_HEALTH_PATHS = ("/health", "/healthz", "/ready", "/status", "/ping")
+_CODES = re.compile(r"codes: \[([^\]]*)\]")  # "Health checks failed with these codes: [404]"
 _URL_PATH = re.compile(r"https?://[^/\s:]+(?::\d+)?(/[^\s'\"|;]*)")
 
 
@@ -26,18 +30,27 @@ def service_target_group(finding: Finding, snapshot: ServiceSnapshot) -> TargetG
 
 
 def _modify_target_group(
-    finding: Finding, snapshot: ServiceSnapshot, group: TargetGroup, change: tuple[str, str, str]
+    finding: Finding,
+    snapshot: ServiceSnapshot,
+    group: TargetGroup,
+    change: tuple[str, str, str],
+    trial: str = "",
 ) -> Proposal:
-    """ModifyTargetGroup of one (field, old, new) change, then a redeploy."""
+    """ModifyTargetGroup of one (field, old, new) change, then a redeploy.
+
+    A trial is a change no evidence proves: `trial` says why it is tried, and the
+    verification that follows decides (a failed one restores the old value).
+    """
     field, old, new = change
     key = {"TargetGroupArn": group.arn}
+    title = f"Set {field} of {group.name} to {new} and redeploy"
     return make_action(
-        finding.code, f"Set {field} of {group.name} to {new} and redeploy", "A2",
+        finding.code, f"Try: {title}" if trial else title, "A2",
         (ApiCall("elbv2", "ModifyTargetGroup", {**key, field: new}), force_deploy(snapshot)),
         rollback=(ApiCall("elbv2", "ModifyTargetGroup", {**key, field: old}),),
         diff=config_diff(f"target group {group.name}", {field: old}, {field: new}),
         expected_effect="health checks reach what the container serves; targets turn healthy",
-        risk="changes only how the load balancer probes the tasks",
+        risk=trial or "changes only how the load balancer probes the tasks",
     )  # fmt: skip
 
 
@@ -51,13 +64,35 @@ def plan_port_mismatch(finding: Finding, snapshot: ServiceSnapshot) -> Proposal 
 
 
 def plan_tg_health_path(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
-    """Probe the path the container's own health check proves the app serves, when it has one."""
+    """Check the path the container's own health check proves the app serves, when it has one.
+
+    Without one, and when every failed check got 404 (the app answers on the port, the path
+    does not exist), try the most common health path as a trial that verification decides.
+    """
     group = service_target_group(finding, snapshot)
-    path = _container_health_path(snapshot)
-    if group is None or path is None or path == group.health_check_path:
+    if group is None:
         return None
     old = group.health_check_path or "/"
-    return _modify_target_group(finding, snapshot, group, ("HealthCheckPath", old, path))
+    path = _container_health_path(snapshot)
+    if path is not None:
+        if path == group.health_check_path:
+            return None
+        return _modify_target_group(finding, snapshot, group, ("HealthCheckPath", old, path))
+    if _failed_codes(finding) != {NOT_FOUND}:
+        return None
+    trial = next(p for p in CONVENTIONAL_HEALTH_PATHS if p != old)
+    why = (
+        f"a trial: every check of {old} got 404 and no AWS API shows the app's health path; "
+        f"{trial} is the most common one. If the targets stay unhealthy the old path is "
+        "restored, and the path must come from the app (e.g. curl it through ECS Exec)"
+    )
+    return _modify_target_group(finding, snapshot, group, ("HealthCheckPath", old, trial), why)
+
+
+def _failed_codes(finding: Finding) -> set[str]:
+    """The status codes the evidence quotes the health checks getting."""
+    quoted = (m for e in finding.evidence for m in _CODES.findall(e.detail))
+    return {code.strip() for m in quoted for code in m.split(",") if code.strip()}
 
 
 def _container_health_path(snapshot: ServiceSnapshot) -> str | None:
