@@ -62,7 +62,7 @@ def network_update(snapshot: ServiceSnapshot, config: dict[str, object]) -> ApiC
     return ApiCall("ecs", "UpdateService", params)
 
 
-def _needed_ips(snapshot: ServiceSnapshot) -> int:
+def needed_ips(snapshot: ServiceSnapshot) -> int:
     """Addresses a full rolling surge takes: desired x maxPercent, at least 2."""
     service = snapshot.service
     surge = (service.deployment_config.maximum_percent or 200) / 100
@@ -74,7 +74,12 @@ def _usable(
 ) -> bool:
     if finding.code == "UNSUPPORTED_AZ_SUBNET":
         return subnet.availability_zone not in {s.availability_zone for s in current}
-    return (subnet.available_ips or 0) >= _needed_ips(snapshot)
+    return has_room(snapshot, subnet)
+
+
+def has_room(snapshot: ServiceSnapshot, subnet: Subnet) -> bool:
+    """Whether the subnet has the free addresses a full rolling surge of the service takes."""
+    return (subnet.available_ips or 0) >= needed_ips(snapshot)
 
 
 def equivalent(snapshot: ServiceSnapshot, subnet: Subnet, current: list[Subnet]) -> bool:

@@ -56,6 +56,7 @@ from ecs_medic.remedies.plan_revisions import (
     plan_ephemeral_storage,
     plan_sigterm,
 )
+from ecs_medic.remedies.plan_zones import plan_fargate_zones, plan_lb_zones
 
 _STOPPED_ALL = re.compile(r"has stopped (\d+) running tasks?")
 
@@ -269,6 +270,8 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
     "INSUFFICIENT_CPU_MEMORY_ON_CLUSTER": plan_insufficient_capacity,
     "CAPACITY_PROVIDER_MISCONFIG": plan_capacity_provider,
     "PLACEMENT_CONSTRAINT_UNSATISFIABLE": plan_placement,
+    "FARGATE_CAPACITY_UNAVAILABLE": plan_fargate_zones,
+    "LB_AZ_NOT_ENABLED": plan_lb_zones,
 }
 
 
