@@ -186,7 +186,8 @@ def _lb_diff(
     after: dict[str, object] = {
         f"{lb.name}.Subnets": [*lb.subnet_ids, *(s.id for s in enable[lb.arn])] for lb in balancers
     }
-    before["service.subnets"], after["service.subnets"] = list(subnets), keep
+    if list(subnets) != keep:
+        before["service.subnets"], after["service.subnets"] = list(subnets), keep
     return config_diff("load balancer and service subnets", before, after)
 
 
