@@ -113,6 +113,17 @@ def apply(aws: LabAws, scenario_name: str, which: str) -> float:
     return changed_at
 
 
+def assert_fix_heals(aws: LabAws, scenario: Scenario, quiet_s: float = 60.0) -> None:
+    """Apply the scenario's fix: the service reaches steady state and, `quiet_s` later, shows
+    none of the failure signature."""
+    apply(aws, scenario.name, "fix")
+    assert aws.advance_until(lambda: steady(aws), limit_s=SETTLE_S), aws.messages()[:5]
+    healed_at = aws.lab.now
+    aws.lab.advance(quiet_s)
+    assert [] == signature(aws, scenario, since=healed_at)
+    assert steady(aws)
+
+
 def diagnose_in_process(lab: Lab, state_dir: Path) -> Report:
     """The whole diagnosis flow on the lab's first service, through boto3, in this process.
 

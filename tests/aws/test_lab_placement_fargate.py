@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from lab_client import LabAws
-from scenario_harness import SETTLE_S, apply, missing, signature, steady
+from scenario_harness import apply, assert_fix_heals, missing, steady
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scenario import load_scenario
@@ -58,12 +58,7 @@ def test_evidence_then_wrong_fix_keeps_failing_then_fix_heals(started: LabAws) -
     assert [] == missing(aws, scenario, since=changed_at)
     assert not steady(aws)
 
-    apply(aws, name, "fix")
-    assert aws.advance_until(lambda: steady(aws), limit_s=SETTLE_S)
-    healed_at = aws.lab.now
-    aws.lab.advance(60)
-    assert [] == signature(aws, scenario, since=healed_at)
-    assert steady(aws)
+    assert_fix_heals(aws, scenario)
 
 
 @pytest.mark.parametrize("started", REFUSED, indirect=True)
@@ -80,11 +75,7 @@ def test_refused_change_wrong_fix_is_refused_again_fix_lands(started: LabAws) ->
     assert [] == missing(aws, scenario, since=changed_at)
     assert before == _deployed(aws)
 
-    apply(aws, name, "fix")
-    assert aws.advance_until(lambda: steady(aws), limit_s=SETTLE_S)
-    healed_at = aws.lab.now
-    aws.lab.advance(60)
-    assert [] == signature(aws, scenario, since=healed_at)
+    assert_fix_heals(aws, scenario)
     assert before != _deployed(aws)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from lab_client import LabAws
-from scenario_harness import SETTLE_S, apply, missing, signature, steady
+from scenario_harness import SETTLE_S, apply, assert_fix_heals, missing, signature
 
 from ecs_medic.lab import Lab
 from ecs_medic.lab.scaling import desired_for, utilization
@@ -28,13 +28,7 @@ def test_shows_the_catalogue_evidence_then_heals_with_the_fix(lab_factory, name)
     scenario = load_scenario(name)
     assert [] == missing(aws, scenario, since=0)
 
-    apply(aws, name, "fix")
-
-    assert aws.advance_until(lambda: steady(aws), limit_s=SETTLE_S)
-    healed_at = aws.lab.now
-    aws.lab.advance(300)
-    assert [] == signature(aws, scenario, since=healed_at)
-    assert steady(aws)
+    assert_fix_heals(aws, scenario, quiet_s=300)
 
 
 @pytest.mark.slow  # tests/aws/test_lab_sweep.py runs the same three checks in make test

@@ -17,23 +17,14 @@ from moto.backends import get_backend
 from moto.iam.models import SERVICE_NAME_CONVERSION, AWSManagedPolicy, IAMBackend
 
 from ecs_medic.lab._moto_core import Wrapper, once, wrap
-from ecs_medic.lab.iam_policy import allow_policy
+from ecs_medic.lab.iam_policy import PULL_AND_LOG_ACTIONS, allow_policy
 
 _DATE = "2017-11-16T18:48:22+00:00"
 # name -> (path, document): AWS's documents, as of the policies' current default versions
 MANAGED: dict[str, tuple[str, dict[str, Any]]] = {
     "AmazonECSTaskExecutionRolePolicy": (
         "/service-role/",
-        allow_policy(
-            [
-                "ecr:GetAuthorizationToken",
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchGetImage",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-            ]
-        ),
+        allow_policy(PULL_AND_LOG_ACTIONS),
     ),
     "AmazonEC2ContainerRegistryReadOnly": (
         "/",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecs_medic.lab import _moto_ecs_instances
 from ecs_medic.lab.ec2_spec import AMI_ID, Ec2Spec
-from ecs_medic.lab.iam_policy import allow_policy, trust_policy
+from ecs_medic.lab.iam_policy import PULL_AND_LOG_ACTIONS, allow_policy, trust_policy
 
 if TYPE_CHECKING:
     from ecs_medic.lab.builder import AccountBuilder
@@ -34,12 +34,7 @@ _INSTANCE_POLICY = allow_policy(
         "ecs:StartTelemetrySession",
         "ecs:UpdateContainerInstancesState",
         "ecs:Submit*",
-        "ecr:GetAuthorizationToken",
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:BatchGetImage",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
+        *PULL_AND_LOG_ACTIONS,
     ]
 )
 _EC2_TRUST = trust_policy("ec2.amazonaws.com")

@@ -203,6 +203,18 @@ def trust_policy(service: str | list[str]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
+# What AmazonECSTaskExecutionRolePolicy allows: pull from ECR and write to CloudWatch Logs.
+# AmazonEC2ContainerServiceforEC2Role grants the same to the container instances.
+PULL_AND_LOG_ACTIONS = (
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+)
+
+
 def allow_policy(actions: Sequence[str], sid: str | None = None) -> dict[str, Any]:
     """A policy of one statement that allows `actions` on every resource."""
     statement: dict[str, Any] = {"Sid": sid} if sid else {}
