@@ -128,3 +128,46 @@ def test_health_check_path_is_owned_only_on_the_spec_albs_target_group():
         change(other_tg).steps[0].source,
         change(spec_tg).rollback[0].params["changes"]["alb.health_check.path"],
     )
+
+
+SCALING_KEY = {
+    "ServiceNamespace": "ecs",
+    "ResourceId": "service/prod/web",
+    "ScalableDimension": "ecs:service:DesiredCount",
+}
+
+
+def scaling_action(**params) -> Action:
+    register = ApiCall(
+        "application-autoscaling", "RegisterScalableTarget", {**SCALING_KEY, **params}
+    )
+    undo = ApiCall(
+        "application-autoscaling", "RegisterScalableTarget", {**SCALING_KEY, "MaxCapacity": 2}
+    )
+    return action([register], [undo], code="AUTOSCALING_MAXED")
+
+
+def test_a_scaling_range_the_spec_owns_becomes_a_spec_change():
+    """Enabled autoscaling in the spec: MaxCapacity is autoscaling.max_tasks, rolled back there."""
+    expected = replace(EXPECTED, min_tasks=1, max_tasks=2)
+    (planned,) = for_planton(RemediationPlan((scaling_action(MaxCapacity=4),)), expected).actions
+    (step,) = planned.steps
+    (undo,) = planned.rollback
+    assert ({"autoscaling.max_tasks": 4}, {"autoscaling.max_tasks": 2}) == (
+        step.params["changes"],
+        undo.params["changes"],
+    )
+
+
+def test_resuming_suspended_scaling_stays_direct_the_spec_has_no_such_field():
+    """SuspendedState is not in the spec: a direct call, not drift."""
+    expected = replace(EXPECTED, min_tasks=1, max_tasks=2)
+    resumed = scaling_action(SuspendedState={"DynamicScalingOutSuspended": False})
+    plan = RemediationPlan((resumed,))
+    assert plan == for_planton(plan, expected)
+
+
+def test_a_scalable_target_the_spec_does_not_scale_stays_direct():
+    """Autoscaling set up outside Planton: the spec owns no range, so the change is direct."""
+    plan = RemediationPlan((scaling_action(MaxCapacity=4),))
+    assert plan == for_planton(plan, EXPECTED)

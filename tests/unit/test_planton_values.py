@@ -66,6 +66,14 @@ def test_autoscaling_leaves_the_count_to_aws():
     assert None is expected_spec("r", "id", spec).desired_count
 
 
+def test_enabled_autoscaling_gives_the_range_the_spec_owns():
+    """min_tasks and max_tasks (int64 as strings in protojson) when enabled; none when off."""
+    block = {"enabled": True, "minTasks": "1", "maxTasks": "2"}
+    on = expected_spec("r", "id", snake_keys({"autoscaling": block}))
+    off = expected_spec("r", "id", snake_keys({"autoscaling": {**block, "enabled": False}}))
+    assert ((1, 2), (None, None)) == ((on.min_tasks, on.max_tasks), (off.min_tasks, off.max_tasks))
+
+
 @pytest.mark.parametrize(
     ("field", "want"),
     [

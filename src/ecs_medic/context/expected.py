@@ -37,6 +37,8 @@ class ExpectedSpec:
     image: str | None = None  # repo:tag
     port: int | None = None
     desired_count: int | None = None  # None when autoscaling owns the count
+    min_tasks: int | None = None  # spec.autoscaling, when enabled: the scalable target's range
+    max_tasks: int | None = None
     health_check_path: str | None = None
     grace_period_s: int | None = None
     subnets: tuple[str, ...] = ()

@@ -74,6 +74,8 @@ def expected_spec(resource: str, resource_id: str, spec: dict[str, Any]) -> Expe
         image=f"{repo}:{tag}" if repo and tag else repo,
         port=integer(container.get("port")),
         desired_count=None if autoscaled else integer(container.get("replicas")),
+        min_tasks=integer(dig(spec, "autoscaling", "min_tasks")) if autoscaled else None,
+        max_tasks=integer(dig(spec, "autoscaling", "max_tasks")) if autoscaled else None,
         health_check_path=plain(dig(alb, "health_check", "path")) if alb.get("enabled") else None,
         grace_period_s=integer(spec.get("health_check_grace_period_seconds")),
         subnets=plains(dig(spec, "network", "subnets")),

@@ -1,7 +1,8 @@
 """Plans for Planton-managed services: fields the spec owns change in Planton, not in AWS.
 
 Planton's AwsEcsService spec owns cpu, memory, image, port, replicas, the ALB health check,
-the grace period, subnets and security groups (reference/planton-mcp.md). A direct AWS
+the grace period, subnets, security groups and, when its autoscaling block is enabled, the
+scalable target's min and max (reference/planton-mcp.md). A direct AWS
 change to one of them is drift: Planton's next stack job undoes it. So an action that
 changes only such fields (or such fields plus fields the spec does not own) becomes one
 `planton:ApplyCloudResource` step with the new values, followed by the remaining direct
@@ -39,7 +40,10 @@ _HEALTH_FIELDS = {
     "HealthyThresholdCount": "alb.health_check.healthy_threshold",
     "UnhealthyThresholdCount": "alb.health_check.unhealthy_threshold",
 }
-_IGNORED = frozenset({"cluster", "service", "TargetGroupArn"})
+# RegisterScalableTarget parameters the spec owns (spec.autoscaling, when enabled)
+_SCALING_FIELDS = {"MinCapacity": "autoscaling.min_tasks", "MaxCapacity": "autoscaling.max_tasks"}
+_SCALING_KEYS = ("ServiceNamespace", "ResourceId", "ScalableDimension")
+_IGNORED = frozenset({"cluster", "service", "TargetGroupArn", *_SCALING_KEYS})
 
 
 @dataclasses.dataclass
@@ -77,7 +81,7 @@ def for_planton(
 
 def _convert(action: Action, expected: ExpectedSpec, *, direct_allowed: bool) -> Action | str:
     """The action as a spec change, as drift (allowed), or the reason it is refused."""
-    split = _split(action.steps, alb=expected.target_group_arn)
+    split = _split(action.steps, alb=expected.target_group_arn, scaled=_autoscaled(expected))
     if not split.owned:
         return action
     if direct_allowed:
@@ -101,7 +105,8 @@ def _spec_action(action: Action, expected: ExpectedSpec, split: _Split) -> Actio
     before = {path: spec_value(expected, path) for path in split.spec}
     step = apply_call(expected, split.spec, "planton")
     undo = apply_call(expected, before, "")
-    direct_rollback = _split(action.rollback, alb=expected.target_group_arn).direct
+    scaled = _autoscaled(expected)
+    direct_rollback = _split(action.rollback, alb=expected.target_group_arn, scaled=scaled).direct
     diff = config_diff(f"Planton {expected.resource} spec", before, split.spec)
     direct_diff = action.diff if split.direct else ""
     return dataclasses.replace(
@@ -134,15 +139,26 @@ def spec_value(expected: ExpectedSpec, path: str) -> Any:
         "alb.health_check.path": expected.health_check_path,
         "network.subnets": list(expected.subnets) or None,
         "network.security_groups": list(expected.security_groups) or None,
+        "autoscaling.min_tasks": expected.min_tasks,
+        "autoscaling.max_tasks": expected.max_tasks,
     }
     return values.get(path)
+
+
+def _autoscaled(expected: ExpectedSpec) -> bool:
+    """Whether the spec's autoscaling block owns the service's scalable target."""
+    return expected.min_tasks is not None or expected.max_tasks is not None
 
 
 # --- sorting steps ----------------------------------------------------------------------------
 
 
-def _split(steps: tuple[Step, ...], *, alb: str | None) -> _Split:
-    """Sort steps; `alb` is the target group of the spec's ALB (its health check is owned)."""
+def _split(steps: tuple[Step, ...], *, alb: str | None, scaled: bool = False) -> _Split:
+    """Sort steps into spec changes, direct calls and what the spec owns but cannot express.
+
+    `alb` is the target group of the spec's ALB (its health check is owned); `scaled` says
+    whether the spec's autoscaling block owns the scalable target's range.
+    """
     split = _Split()
     for step in steps:
         if isinstance(step, ReviseTaskDefinition):
@@ -151,6 +167,8 @@ def _split(steps: tuple[Step, ...], *, alb: str | None) -> _Split:
             _service_update(step, split)
         elif _is_spec_target_group(step, alb):
             _target_group(step, split)
+        elif scaled and _is_service_scaling(step):
+            _scalable_target(step, split)
         else:
             split.direct.append(step)
     return split
@@ -220,6 +238,24 @@ def _is_spec_target_group(step: ApiCall, alb: str | None) -> bool:
 def _target_group(call: ApiCall, split: _Split) -> None:
     rest = {k: v for k, v in call.params.items() if k not in _HEALTH_FIELDS}
     for key, path in _HEALTH_FIELDS.items():
+        if key in call.params:
+            split.spec[path] = call.params[key]
+    if set(rest) - _IGNORED:
+        split.direct.append(dataclasses.replace(call, params=rest))
+
+
+def _is_service_scaling(step: ApiCall) -> bool:
+    """A RegisterScalableTarget of an ECS service's desired count."""
+    return (step.service, step.operation) == (
+        "application-autoscaling",
+        "RegisterScalableTarget",
+    ) and step.params.get("ServiceNamespace") == "ecs"
+
+
+def _scalable_target(call: ApiCall, split: _Split) -> None:
+    """MinCapacity and MaxCapacity map to the spec; the rest (SuspendedState) stays direct."""
+    rest = {k: v for k, v in call.params.items() if k not in _SCALING_FIELDS}
+    for key, path in _SCALING_FIELDS.items():
         if key in call.params:
             split.spec[path] = call.params[key]
     if set(rest) - _IGNORED:

@@ -3,8 +3,9 @@
 What the IaC module does with the fields ecs-medic may change, modelled on the lab's AWS API:
 a new task definition revision when cpu, memory, image or port differ (one container using
 the task's size: a container memory limit above the task's is lowered to it), then
-UpdateService with that revision, the replicas, the grace period and the network, and the
-target group's health check. Errors come back as the job's error strings.
+UpdateService with that revision, the replicas, the grace period and the network, the
+target group's health check, and the scalable target's range when autoscaling is enabled.
+Errors come back as the job's error strings.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class LabDeployer:
         config = Config(retries={"max_attempts": 1}, user_agent_extra=AGENT)
         self._ecs: Any = session.client("ecs", endpoint_url=endpoint_url, config=config)
         self._elbv2: Any = session.client("elbv2", endpoint_url=endpoint_url, config=config)
+        self._scaling: Any = session.client(
+            "application-autoscaling", endpoint_url=endpoint_url, config=config
+        )
 
     def __call__(self, resource: JsonDict) -> list[str]:
         """Deploy the wrapper's cloud object; the errors of a failed deployment (none: ok)."""
@@ -59,6 +63,23 @@ class LabDeployer:
         if params:
             self._ecs.update_service(cluster=cluster, service=name, **params)
         self._health_check(spec, outputs.get("target_group_arn"))
+        resource = f"service/{cluster.rsplit('/', 1)[-1]}/{name}"
+        self._autoscaling(spec.get("autoscaling") or {}, resource)
+
+    def _autoscaling(self, scaling: JsonDict, resource: str) -> None:
+        """The scalable target's range, when the spec's autoscaling block is enabled."""
+        if not scaling.get("enabled"):
+            return
+        key = {"ServiceNamespace": "ecs", "ResourceId": resource,
+               "ScalableDimension": "ecs:service:DesiredCount"}  # fmt: skip
+        found = self._scaling.describe_scalable_targets(
+            ServiceNamespace="ecs", ResourceIds=[resource]
+        )["ScalableTargets"]
+        wanted = {"MinCapacity": int(scaling.get("min_tasks") or 1),
+                  "MaxCapacity": int(scaling.get("max_tasks") or 1)}  # fmt: skip
+        live = {k: found[0][k] for k in wanted} if found else {}
+        if live != wanted:
+            self._scaling.register_scalable_target(**key, **wanted)
 
     def _health_check(self, spec: JsonDict, target_group: str | None) -> None:
         path = ((spec.get("alb") or {}).get("health_check") or {}).get("path")

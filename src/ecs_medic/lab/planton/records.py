@@ -42,6 +42,9 @@ class EcsServiceSeed:
     target_group_arn: str | None = None
     log_group: str | None = None
     execution_role_arn: str | None = None
+    min_tasks: int | None = None  # the scalable target, when the service autoscales
+    max_tasks: int | None = None
+    target_cpu_percent: int | None = None
 
 
 def short_id(prefix: str, *parts: str) -> str:
@@ -90,6 +93,11 @@ def service_spec(seed: EcsServiceSeed) -> JsonDict:
         spec["health_check_grace_period_seconds"] = seed.grace_period_s
     if seed.execution_role_arn:
         spec["iam"] = {"task_execution_role_arn": value(seed.execution_role_arn)}
+    if seed.min_tasks is not None and seed.max_tasks is not None:
+        scaling = {"enabled": True, "max_tasks": seed.max_tasks, "min_tasks": seed.min_tasks}
+        if seed.target_cpu_percent:
+            scaling["target_cpu_percent"] = seed.target_cpu_percent
+        spec["autoscaling"] = scaling
     if seed.target_group_arn:
         spec["alb"] = {
             "enabled": True,

@@ -25,11 +25,35 @@ def seeds_from_lab(lab: Lab) -> list[EcsServiceSeed]:
     def client(name: str) -> Any:
         return session.client(name, endpoint_url=lab.endpoint_url, config=config)  # type: ignore[call-overload]
 
-    ecs, elbv2 = client("ecs"), client("elbv2")
-    return [_seed(lab, ecs, elbv2, cluster, service) for _, cluster, service in lab.targets]
+    ecs, elbv2, scaling = client("ecs"), client("elbv2"), client("application-autoscaling")
+    return [
+        _seed(lab, ecs, elbv2, cluster, service, scaling=_autoscaling(scaling, cluster, service))
+        for _, cluster, service in lab.targets
+    ]
 
 
-def _seed(lab: Lab, ecs: Any, elbv2: Any, cluster: str, name: str) -> EcsServiceSeed:
+Range = tuple[int | None, int | None, int | None]  # min, max, CPU target percent
+
+
+def _autoscaling(scaling: Any, cluster: str, name: str) -> Range:
+    """The scalable target's range and CPU target, when the service autoscales."""
+    resource = f"service/{cluster}/{name}"
+    targets = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])
+    if not targets["ScalableTargets"]:
+        return None, None, None
+    target = targets["ScalableTargets"][0]
+    policies = scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=resource)
+    cpu = [
+        p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
+        for p in policies["ScalingPolicies"]
+        if "CPU" in str(p.get("TargetTrackingScalingPolicyConfiguration", {}))
+    ]
+    return target["MinCapacity"], target["MaxCapacity"], int(cpu[0]) if cpu else None
+
+
+def _seed(
+    lab: Lab, ecs: Any, elbv2: Any, cluster: str, name: str, *, scaling: Range
+) -> EcsServiceSeed:
     service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
     td = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
     container = td["containerDefinitions"][0]
@@ -63,6 +87,9 @@ def _seed(lab: Lab, ecs: Any, elbv2: Any, cluster: str, name: str) -> EcsService
         target_group_arn=tg_arn,
         log_group=log_options.get("awslogs-group"),
         execution_role_arn=td.get("executionRoleArn"),
+        min_tasks=scaling[0],
+        max_tasks=scaling[1],
+        target_cpu_percent=scaling[2],
     )
 
 
