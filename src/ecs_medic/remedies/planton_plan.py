@@ -166,9 +166,9 @@ def _split(steps: tuple[Step, ...], *, alb: str | None, scaled: bool = False) ->
         elif (step.service, step.operation) == ("ecs", "UpdateService"):
             _service_update(step, split)
         elif _is_spec_target_group(step, alb):
-            _target_group(step, split)
-        elif scaled and _is_service_scaling(step):
-            _scalable_target(step, split)
+            _owned_params(step, split, _HEALTH_FIELDS)
+        elif scaled and _is_service_scaling(step):  # SuspendedState is not in the spec
+            _owned_params(step, split, _SCALING_FIELDS)
         else:
             split.direct.append(step)
     return split
@@ -235,9 +235,10 @@ def _is_spec_target_group(step: ApiCall, alb: str | None) -> bool:
     return alb is not None and step.params.get("TargetGroupArn") == alb
 
 
-def _target_group(call: ApiCall, split: _Split) -> None:
-    rest = {k: v for k, v in call.params.items() if k not in _HEALTH_FIELDS}
-    for key, path in _HEALTH_FIELDS.items():
+def _owned_params(call: ApiCall, split: _Split, fields: dict[str, str]) -> None:
+    """Parameters in `fields` (parameter -> spec path) go to the spec; the rest stays direct."""
+    rest = {k: v for k, v in call.params.items() if k not in fields}
+    for key, path in fields.items():
         if key in call.params:
             split.spec[path] = call.params[key]
     if set(rest) - _IGNORED:
@@ -250,16 +251,6 @@ def _is_service_scaling(step: ApiCall) -> bool:
         "application-autoscaling",
         "RegisterScalableTarget",
     ) and step.params.get("ServiceNamespace") == "ecs"
-
-
-def _scalable_target(call: ApiCall, split: _Split) -> None:
-    """MinCapacity and MaxCapacity map to the spec; the rest (SuspendedState) stays direct."""
-    rest = {k: v for k, v in call.params.items() if k not in _SCALING_FIELDS}
-    for key, path in _SCALING_FIELDS.items():
-        if key in call.params:
-            split.spec[path] = call.params[key]
-    if set(rest) - _IGNORED:
-        split.direct.append(dataclasses.replace(call, params=rest))
 
 
 def _keys(call: ApiCall) -> dict[str, Any]:
