@@ -1,10 +1,12 @@
-"""Benchmark: `fix --yes` on every lab scenario whose failure the catalogue rates A1 or A2.
+"""Benchmark: `fix --yes` on every lab scenario whose fix the catalogue rates A1 or A2 there.
 
 Run with `make heal-bench` (or `python bench/bench_healing.py [SCENARIO...]`); writes
-bench/results/healing.md and healing.json. Each scenario gets its own lab with the clock
-ticking in the background; the whole graph runs in this process (direct transport, --yes):
-diagnose, plan, apply, verify, roll back. Calls are counted at the emulator (moto's request
-log), split into reads and mutating calls. Wall times are measured, never asserted.
+bench/results/healing.md and healing.json (HEAL_TRANSPORT=mcp: healing-mcp.*). Each
+scenario gets its own lab with the clock ticking in the background; the whole graph runs in
+this process (--yes): diagnose, plan, apply, verify, roll back, through boto3 (direct, the
+default) or the AWS MCP servers (HEAL_TRANSPORT=mcp: a write-enabled session for the apply).
+Calls are counted at the emulator (moto's request log), split into reads and mutating
+calls. Wall times are measured, never asserted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ecs_medic.catalogue import failure_mode
 from ecs_medic.config import load_settings
 from ecs_medic.lab import Lab, list_scenarios
 from ecs_medic.lab.faults import is_mutating
@@ -30,6 +33,8 @@ from ecs_medic.runner import fix
 SPEED = float(os.environ.get("HEAL_SPEED", "60"))  # simulated seconds per wall second
 JOBS = int(os.environ.get("HEAL_JOBS", "2"))  # scenarios healed at once, each in its own process
 TIMEOUT_S = 120.0
+TRANSPORT = os.environ.get("HEAL_TRANSPORT", "direct")  # direct | mcp
+SUFFIX = "" if TRANSPORT == "direct" else f"-{TRANSPORT}"
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -64,6 +69,12 @@ def scenarios(wanted: list[str]) -> list[tuple[str, str, str]]:
     return found
 
 
+def recommended() -> list[str]:
+    """Scenarios whose fix is A3 in their situation: `fix` recommends, it does not apply."""
+    return [f"{i.name} ({i.expected})" for i in list_scenarios() if i.expected and
+            i.auto_level == "A3" and failure_mode(i.expected).auto_level != "A3"]  # fmt: skip
+
+
 def unplanned(found: list[tuple[str, str, str]]) -> list[str]:
     """The scenarios among `found` whose expected code has no planner."""
     return [f"{name} ({code})" for name, code, _ in found if code not in planned_codes()]
@@ -74,7 +85,7 @@ def heal(name: str, expected: str, level: str) -> Result:
     os.environ["ECS_MEDIC_STATE_DIR"] = tempfile.mkdtemp(prefix="heal-bench-")
     with Lab.start([name]) as lab:
         export_lab_env(lab)
-        settings = lab_settings(lab, load_settings(), transport="direct")
+        settings = lab_settings(lab, load_settings(), transport=TRANSPORT)
         lab.run_in_background(speed=SPEED)
         seen, sim_start, start = len(lab.requests()), lab.now, time.perf_counter()
         result = fix(
@@ -122,17 +133,19 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load average before the run {load}. "
-        f"`ecs-medic fix --yes` in-process, direct transport, one lab per scenario, {JOBS} "
+        f"`ecs-medic fix --yes` in-process, {TRANSPORT} transport, one lab per scenario, {JOBS} "
         f"scenarios at a time, lab clock at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. "
         "Regenerate with `make heal-bench`.",
         "",
-        f"- Verified healthy: **{healed}/{len(results)}** scenarios the catalogue rates A1/A2; "
+        f"- Verified healthy: **{healed}/{len(results)}** scenarios whose fix is A1/A2 there; "
         f"**{healed}/{len(planned)}** of those whose code has a planner (the others: "
         f"{rolled} rolled back and verified restored, {advised} with recommendations only)",
         "- calls: requests the emulator served during the run (diagnosis, planning lookups, "
         "apply, verification, rollback), reads and mutating",
-        "- No planner for the expected code (scenarios added this sitting, or A3 in practice): "
-        f"{', '.join(skipped) or 'none'}",
+        f"- No planner for the expected code: {', '.join(skipped) or 'none'}",
+        "- Not run: the catalogue makes these fixes A3 in their situation (a crash or missing "
+        "image with no COMPLETED revision to roll back to), so `fix` recommends and applies "
+        f"nothing: {', '.join(recommended())}",
         "",
         "| scenario | expected | level | plan | status | fixed | verified | rolled back "
         "| wall s | simulated s | reads | mutating |",
@@ -155,15 +168,17 @@ def main(argv: list[str]) -> None:
     with ProcessPoolExecutor(JOBS) as pool:  # a lab per process: no shared moto state
         results = list(pool.map(heal_and_say, found))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "healing.md").write_text(markdown(results, load, skipped), encoding="utf-8")
+    (RESULTS / f"healing{SUFFIX}.md").write_text(markdown(results, load, skipped), encoding="utf-8")
     document = {
         "load_average": load,
         "speed": SPEED,
         "jobs": JOBS,
+        "transport": TRANSPORT,
         "not_run": skipped,
         "results": [asdict(r) for r in results],
     }
-    (RESULTS / "healing.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(document, indent=2) + "\n"
+    (RESULTS / f"healing{SUFFIX}.json").write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
