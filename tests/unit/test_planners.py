@@ -379,7 +379,7 @@ def test_secret_typo_is_pointed_at_the_one_close_existing_secret():
 def test_exhausted_subnets_are_swapped_for_equivalent_ones_with_room():
     """Same VPC, same NAT route, enough free IPs; the public subnet is never chosen."""
     empty = tuple(replace(s, available_ips=0) for s in network_view().subnets[:2])
-    spare = Subnet("subnet-0priv0c", VPC, f"{REGION}c", "10.20.3.0/24", 200)
+    spare = Subnet("subnet-0priv0c", VPC, f"{REGION}b", "10.20.3.0/24", 200)  # the ALB serves b
     table = replace(private_table(), subnet_ids=(*SUBNETS, spare.id))
     view = network_view()
     shot = snapshot(

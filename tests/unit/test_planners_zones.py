@@ -23,8 +23,10 @@ from ecs_medic.aws.snapshot_network import LoadBalancer, NetworkAcl, Route, Rout
 from ecs_medic.findings import make_finding
 from ecs_medic.remedies.lookups import Lookups, look_up
 from ecs_medic.remedies.plan import Action, ApiCall
+from ecs_medic.remedies.plan_lookup import plan_subnets
 from ecs_medic.remedies.plan_zones import plan_fargate_zones, plan_lb_zones
 from ecs_medic.remedies.planners import build_plan
+from ecs_medic.remedies.verify import restored_checks
 
 CAPACITY = make_finding("FARGATE_CAPACITY_UNAVAILABLE", summary="s", evidence=[], remediation="r")
 LB_ZONE = make_finding("LB_AZ_NOT_ENABLED", summary="s", evidence=[], remediation="r")
@@ -147,6 +149,18 @@ def test_capacity_with_no_other_subnet_on_spot_recommends_an_on_demand_base():
     assert (VPC in found, "FARGATE (on-demand) base" in found) == (True, True)
 
 
+def test_exhausted_subnets_never_move_to_a_zone_the_alb_does_not_serve():
+    """SUBNET_IP_EXHAUSTED shares the rule: a roomy private c is no way out for an a/b ALB."""
+    subnets = (private("a", free=0), private("b", free=0), private("c"), public("a"), public("b"))
+    exhausted = make_finding("SUBNET_IP_EXHAUSTED", summary="s", evidence=[], remediation="r")
+    shot, lookups = vpc(subnets, task_zones="ab", balancer=alb("a", "b"))
+    assert plan_subnets(exhausted, shot, lookups) is None
+    shot, lookups = vpc(subnets, task_zones="ab", balancer=alb("a", "b", "c"))
+    action = plan_subnets(exhausted, shot, lookups)
+    assert isinstance(action, Action)
+    assert ["subnet-priv-c"] == subnets_of(action.steps[0])
+
+
 # --- LB_AZ_NOT_ENABLED --------------------------------------------------------------------------
 
 
@@ -229,3 +243,19 @@ def test_both_codes_read_the_vpc_subnets_before_planning():
             build_plan([finding], shot, lookups).actions[0].code,
         )
     assert [{"Filters": [{"Name": "vpc-id", "Values": [VPC]}]}] * 2 == [c[2] for c in gateway.calls]
+
+
+# --- rollback check -----------------------------------------------------------------------------
+
+
+def test_rollback_check_sees_an_extra_service_subnet_and_an_extra_alb_subnet():
+    """A rollback that left the added subnets in place is not "restored"; the same set is."""
+    before, _ = vpc(THREE_ZONES, task_zones="ab", balancer=alb("a", "b"))
+    moved, _ = vpc(THREE_ZONES, task_zones="abc", balancer=alb("a", "b", "c"))
+    reordered, _ = vpc(THREE_ZONES, task_zones="ba", balancer=alb("b", "a"))
+    checks = {c.name: c.ok for c in restored_checks(before, moved)}
+    assert (False, False) == (
+        checks["network configuration restored"],
+        checks["load balancer subnets restored"],
+    )
+    assert all(c.ok for c in restored_checks(before, reordered))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ecs_medic.aws.snapshot import SecretRef, ServiceSnapshot
 from ecs_medic.aws.snapshot_access import SecretCheck
-from ecs_medic.aws.snapshot_network import Subnet
+from ecs_medic.aws.snapshot_network import LoadBalancer, Subnet
 from ecs_medic.findings import Finding
 from ecs_medic.remedies.actions import Proposal, make_action, revision_action
 from ecs_medic.remedies.diff import config_diff
@@ -26,17 +26,20 @@ def plan_subnets(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) 
     """Move the service off subnets that cannot take its tasks, onto existing equivalent ones.
 
     Equivalent: same VPC, the same way out (NAT, internet gateway or none), enough free
-    addresses for a full surge; for an unsupported zone, only other zones.
+    addresses for a full surge, in a zone the load balancer serves; for an unsupported
+    zone, only other zones.
     """
     network = snapshot.service.network
     if network is None or not lookups.vpc_subnets:
         return None
     current = [s for s in lookups.vpc_subnets if s.id in network.subnets]
     keep = [s for s in current if _usable(finding, snapshot, s, current)]
+    served = served_zones(snapshot)
     spare = [
         s for s in lookups.vpc_subnets
         if s.id not in network.subnets and equivalent(snapshot, s, current)
         and _usable(finding, snapshot, s, current)
+        and (served is None or s.availability_zone in served)
     ]  # fmt: skip
     chosen = [*keep, *spare]
     if not spare or {s.id for s in chosen} == set(network.subnets):
@@ -51,6 +54,26 @@ def plan_subnets(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups) 
         expected_effect="new tasks get a network interface in a subnet that can place them",
         risk="the tasks move to other existing subnets with the same route out of the VPC",
     )  # fmt: skip
+
+
+def service_balancers(snapshot: ServiceSnapshot) -> list[LoadBalancer]:
+    """The load balancers in front of the service's target groups."""
+    attached = {b.target_group_arn for b in snapshot.service.load_balancers}
+    arns = {a for g in snapshot.target_groups if g.arn in attached for a in g.load_balancer_arns}
+    return [lb for lb in snapshot.network.load_balancers if lb.arn in arns]
+
+
+def served_zones(snapshot: ServiceSnapshot) -> set[str] | None:
+    """Zones every load balancer of the service serves; None when the service has none.
+
+    A service with target groups whose load balancers were not read serves no zone we know.
+    """
+    if not snapshot.service.load_balancers:
+        return None
+    balancers = service_balancers(snapshot)
+    if not balancers:
+        return set()
+    return set.intersection(*(set(lb.availability_zones) for lb in balancers))
 
 
 def network_update(snapshot: ServiceSnapshot, config: dict[str, object]) -> ApiCall:

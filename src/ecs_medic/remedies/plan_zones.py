@@ -17,7 +17,14 @@ from ecs_medic.remedies.actions import Proposal, force_deploy, make_action
 from ecs_medic.remedies.diff import config_diff
 from ecs_medic.remedies.lookups import Lookups
 from ecs_medic.remedies.plan import ApiCall, Step
-from ecs_medic.remedies.plan_lookup import equivalent, has_room, needed_ips, network_update
+from ecs_medic.remedies.plan_lookup import (
+    equivalent,
+    has_room,
+    needed_ips,
+    network_update,
+    served_zones,
+    service_balancers,
+)
 from ecs_medic.remedies.plan_network import awsvpc
 
 ALB_MIN_FREE_IPS = 8  # ELB: "at least 8 free IP addresses" in each load balancer subnet
@@ -104,7 +111,7 @@ def plan_lb_zones(finding: Finding, snapshot: ServiceSnapshot, lookups: Lookups)
     the service no subnet, or the balancer is not an ALB, a precise recommendation.
     """
     network = snapshot.service.network
-    balancers = _service_balancers(snapshot)
+    balancers = service_balancers(snapshot)
     if network is None or not balancers or not lookups.vpc_subnets:
         return None
     task_subnets = [s for s in lookups.vpc_subnets if s.id in network.subnets]
@@ -222,26 +229,6 @@ def _lb_recommendation(
 
 
 # --- shared -------------------------------------------------------------------------------------
-
-
-def _service_balancers(snapshot: ServiceSnapshot) -> list[LoadBalancer]:
-    """The load balancers in front of the service's target groups."""
-    attached = {b.target_group_arn for b in snapshot.service.load_balancers}
-    arns = {a for g in snapshot.target_groups if g.arn in attached for a in g.load_balancer_arns}
-    return [lb for lb in snapshot.network.load_balancers if lb.arn in arns]
-
-
-def served_zones(snapshot: ServiceSnapshot) -> set[str] | None:
-    """Zones every load balancer of the service serves; None when the service has none.
-
-    A service with target groups whose load balancers were not read serves no zone we know.
-    """
-    if not snapshot.service.load_balancers:
-        return None
-    balancers = _service_balancers(snapshot)
-    if not balancers:
-        return set()
-    return set.intersection(*(set(lb.availability_zones) for lb in balancers))
 
 
 def alike(snapshot: ServiceSnapshot, subnet: Subnet, current: list[Subnet]) -> bool:

@@ -155,10 +155,15 @@ def change_moment(before: Service, after: Service) -> datetime | None:
 
 
 def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Check, ...]:
-    """Whether a rollback put back what the fix changed: revision, counts and target groups."""
+    """Whether a rollback put back what the fix changed: revision, counts, groups, network."""
     old, new = before.service, after.service
     old_groups = {g.arn: _plain(g) for g in before.target_groups}
     groups_same = all(old_groups.get(g.arn) in (None, _plain(g)) for g in after.target_groups)
+    old_zones = {b.arn: set(b.subnet_ids) for b in before.network.load_balancers}
+    zones_same = all(
+        old_zones.get(b.arn) in (None, set(b.subnet_ids)) for b in after.network.load_balancers
+    )
+    network_same = _network(old) == _network(new)
     return (
         Check("task definition restored", old.task_definition_arn == new.task_definition_arn,
               new.task_definition_arn.rsplit("/", 1)[-1]),
@@ -171,4 +176,16 @@ def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Ch
               _plain(old.deployment_config) == _plain(new.deployment_config),
               f"{old.deployment_config} -> {new.deployment_config}"),
         Check("target groups restored", groups_same, "same" if groups_same else "changed"),
+        Check("network configuration restored", network_same,
+              "same" if network_same else f"{_network(old)} -> {_network(new)}"),
+        Check("load balancer subnets restored", zones_same, "same" if zones_same else "changed"),
     )  # fmt: skip
+
+
+def _network(service: Service) -> tuple[frozenset[str], frozenset[str], str] | None:
+    """The service's subnets, security groups and public IP setting, order aside."""
+    network = service.network
+    if network is None:
+        return None
+    public_ip = network.assign_public_ip or "DISABLED"
+    return frozenset(network.subnets), frozenset(network.security_groups), public_ip
