@@ -9,7 +9,7 @@ fact empty and the planner falls back to a recommendation.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ecs_medic.aws.gateway import Gateway, GatewayError
 from ecs_medic.aws.images import parse_ecr_image
@@ -25,6 +25,7 @@ from ecs_medic.remedies.lookups_capacity import (
     instance_types,
     provider_groups,
 )
+from ecs_medic.remedies.lookups_refused import TARGET_TYPE_CODES, GroupFacts, group_facts
 
 SUBNET_CODES = frozenset(
     {"SUBNET_IP_EXHAUSTED", "UNSUPPORTED_AZ_SUBNET", "PLACEMENT_CONSTRAINT_UNSATISFIABLE",
@@ -57,6 +58,7 @@ class Lookups:
     readable_secrets: tuple[str, ...] = ()  # secret ARNs the execution role may read
     scaling_groups: tuple[ScalingGroup, ...] = ()  # the cluster's (or its providers') groups
     instance_types: tuple[InstanceType, ...] = ()  # of those groups
+    refused_groups: GroupFacts = field(default_factory=GroupFacts)  # groups CI asked for
 
     def instance_type(self, name: str | None) -> InstanceType | None:
         """What EC2 says the named instance type offers, if it was read."""
@@ -84,6 +86,9 @@ def look_up(gateway: Gateway, findings: Iterable[Finding], snapshot: ServiceSnap
         scaling_groups=groups,
         instance_types=instance_types(
             gateway, (g.instance_type for g in groups if g.instance_type)
+        ),
+        refused_groups=(
+            group_facts(gateway, snapshot) if codes & TARGET_TYPE_CODES else GroupFacts()
         ),
     )
 

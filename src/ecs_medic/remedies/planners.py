@@ -48,6 +48,11 @@ from ecs_medic.remedies.plan_network import (
     plan_vpc_endpoint,
 )
 from ecs_medic.remedies.plan_placement import plan_dynamic_host_ports, plan_placement
+from ecs_medic.remedies.plan_refused import (
+    plan_refused_platform,
+    plan_refused_revision,
+    plan_refused_target_group,
+)
 from ecs_medic.remedies.plan_registry import plan_registry_creds
 from ecs_medic.remedies.plan_revisions import (
     plan_arch_mismatch,
@@ -256,6 +261,9 @@ PLANNERS: dict[str, Planner] = {
     "CIRCUIT_BREAKER_ROLLBACK": plan_rollback_to_good,
     "AGENT_DISCONNECTED": plan_agent_restart,
     "HOST_PORT_CONFLICT": plan_dynamic_host_ports,
+    "EXEC_ROLE_MISSING": plan_refused_revision,
+    "INVALID_TASK_SIZE": plan_refused_revision,
+    "PLATFORM_VERSION": plan_refused_platform,
 }
 
 LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
@@ -272,6 +280,7 @@ LOOKUP_PLANNERS: dict[str, LookupPlanner] = {
     "PLACEMENT_CONSTRAINT_UNSATISFIABLE": plan_placement,
     "FARGATE_CAPACITY_UNAVAILABLE": plan_fargate_zones,
     "LB_AZ_NOT_ENABLED": plan_lb_zones,
+    "TG_TARGET_TYPE_MISMATCH": plan_refused_target_group,
 }
 
 
