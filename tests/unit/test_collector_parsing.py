@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from ecs_medic.aws import parsing_access, parsing_capacity, parsing_network
+from ecs_medic.aws.snapshot_capacity import TrackingPolicy
 
 TRUST = {
     "Statement": [
@@ -124,3 +125,36 @@ def test_scaling_activity_time_accepts_epoch_and_text():
         {"StatusCode": "Successful", "StartTime": "2026-11-26T10:00:00Z"}
     )
     assert epoch.start_time == text.start_time
+
+
+def test_scalable_target_keeps_the_names_of_the_suspended_flags():
+    found = parsing_capacity.parse_scalable_target(
+        {
+            "MinCapacity": 2,
+            "MaxCapacity": 6,
+            "SuspendedState": {
+                "DynamicScalingInSuspended": True,
+                "DynamicScalingOutSuspended": False,
+                "ScheduledScalingSuspended": True,
+            },
+        }
+    )
+    expected = ("DynamicScalingInSuspended", "ScheduledScalingSuspended")
+    assert (True, expected) == (found.suspended, found.suspended_flags)
+
+
+def test_target_tracking_policies_name_their_metric_and_target():
+    tracking = {
+        "PolicyName": "cpu70",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+            },
+        },
+    }
+    step = {"PolicyName": "steps", "StepScalingPolicyConfiguration": {}}
+    assert TrackingPolicy("cpu70", "ECSServiceAverageCPUUtilization", 70.0) == (
+        parsing_capacity.parse_tracking_policy(tracking)
+    )
+    assert parsing_capacity.parse_tracking_policy(step) is None

@@ -7,7 +7,15 @@ from datetime import timedelta
 
 from builders import NOW, deployment, event, oom_task, service, snapshot
 
-from ecs_medic.remedies.verify import OWN_CHECK, change_moment, wait_until_healthy
+from ecs_medic.aws.snapshot import CapacityView
+from ecs_medic.aws.snapshot_capacity import Autoscaling, ScalableTarget, ScalingActivity
+from ecs_medic.remedies.verify import (
+    OWN_CHECK,
+    change_moment,
+    restored_checks,
+    since,
+    wait_until_healthy,
+)
 
 
 def test_the_moment_is_the_deployment_the_change_started():
@@ -41,3 +49,35 @@ def test_healthy_polls_are_confirmed_by_the_codes_own_check():
     )
     own = next(c for c in verification.checks if c.name == OWN_CHECK)
     assert (False, False, "OOM_KILLED") == (verification.ok, own.ok, own.detail)
+
+
+def test_scaling_activities_before_the_change_are_cut_from_the_own_check():
+    """Not-scaled activities from before MaxCapacity was raised do not count as recurrence."""
+    at_max = ScalingActivity(
+        "Failed",
+        not_scaled_reasons=("AlreadyAtMaxCapacity",),
+        start_time=NOW - timedelta(minutes=9),
+    )
+    failed = ScalingActivity("Failed", "set desired count", start_time=NOW)
+    scaling = Autoscaling(ScalableTarget(1, 4), activities=(failed, at_max))
+    cut = since(snapshot(capacity=CapacityView(autoscaling=scaling)), NOW - timedelta(minutes=5))
+    assert cut.capacity.autoscaling is not None
+    assert (failed,) == cut.capacity.autoscaling.activities
+
+
+def test_a_rollback_must_restore_the_scalable_target_but_not_its_desired_count():
+    """Application Auto Scaling owns desiredCount; the range and suspension must be back."""
+    suspended = ScalableTarget(
+        2, 6, suspended=True, suspended_flags=("DynamicScalingOutSuspended",)
+    )
+    before = snapshot(capacity=CapacityView(autoscaling=Autoscaling(suspended)))
+    scaled_out = replace(before.service, desired_count=4)
+    resumed = replace(
+        before,
+        service=scaled_out,
+        capacity=CapacityView(autoscaling=Autoscaling(ScalableTarget(2, 6))),
+    )
+    restored = replace(before, service=scaled_out)
+    failed = {c.name: c.ok for c in restored_checks(before, resumed) if not c.ok}
+    assert {"scalable target restored": False} == failed
+    assert all(c.ok for c in restored_checks(before, restored))

@@ -113,8 +113,9 @@ def autoscaling_maxed(snapshot: ServiceSnapshot) -> list[Finding]:
     if scaling is None or scaling.target is None:
         return []
     at_max = [a for a in scaling.activities if AT_MAX in a.not_scaled_reasons]
+    # An AlreadyAtMaxCapacity activity from before MaxCapacity was raised says nothing now.
     pinned = snapshot.service.desired_count >= scaling.target.max_capacity
-    if not (at_max or (pinned and scaling.alarms_in_alarm)):
+    if not (pinned and (at_max or scaling.alarms_in_alarm)):
         return []
     facts = [
         Evidence(

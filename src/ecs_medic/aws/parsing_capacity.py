@@ -16,6 +16,7 @@ from ecs_medic.aws.snapshot_capacity import (
     ScalableTarget,
     ScalingActivity,
     TaskProtection,
+    TrackingPolicy,
 )
 
 
@@ -106,7 +107,19 @@ def parse_scalable_target(d: Json) -> ScalableTarget:
         min_capacity=int(d.get("MinCapacity", 0)),
         max_capacity=int(d.get("MaxCapacity", 0)),
         suspended=any(bool(v) for v in suspended.values()),
+        suspended_flags=tuple(sorted(str(k) for k, v in suspended.items() if v)),
     )
+
+
+def parse_tracking_policy(d: Json) -> TrackingPolicy | None:
+    """One DescribeScalingPolicies entry as a target-tracking policy (None for step scaling)."""
+    config = d.get("TargetTrackingScalingPolicyConfiguration")
+    if not config or config.get("TargetValue") is None:
+        return None
+    predefined = config.get("PredefinedMetricSpecification") or {}
+    custom = config.get("CustomizedMetricSpecification") or {}
+    metric = predefined.get("PredefinedMetricType") or custom.get("MetricName") or ""
+    return TrackingPolicy(str(d.get("PolicyName", "")), str(metric), float(config["TargetValue"]))
 
 
 def parse_scaling_activity(d: Json) -> ScalingActivity:

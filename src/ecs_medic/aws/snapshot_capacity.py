@@ -67,6 +67,7 @@ class ScalableTarget:
     min_capacity: int
     max_capacity: int
     suspended: bool = False  # any of the three SuspendedState flags
+    suspended_flags: tuple[str, ...] = ()  # the SuspendedState flags set true, by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,15 @@ class ScalingActivity:
 
 
 @dataclass(frozen=True, slots=True)
+class TrackingPolicy:
+    """A target-tracking scaling policy: the metric it keeps at a target value."""
+
+    name: str
+    metric: str  # the predefined metric type (ECSServiceAverageCPUUtilization) or metric name
+    target_value: float
+
+
+@dataclass(frozen=True, slots=True)
 class Autoscaling:
     """The service's autoscaling: target, policies and recent activities."""
 
@@ -88,6 +98,7 @@ class Autoscaling:
     policy_names: tuple[str, ...] = ()
     activities: tuple[ScalingActivity, ...] = ()
     alarms_in_alarm: tuple[str, ...] = ()
+    tracking: tuple[TrackingPolicy, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,11 @@ from ecs_medic.remedies.plan_revisions import (
     plan_ephemeral_storage,
     plan_sigterm,
 )
+from ecs_medic.remedies.plan_scaling import (
+    plan_raise_max_capacity,
+    plan_resume_scaling,
+    plan_unprotect_tasks,
+)
 from ecs_medic.remedies.plan_zones import plan_fargate_zones, plan_lb_zones
 
 _STOPPED_ALL = re.compile(r"has stopped (\d+) running tasks?")
@@ -264,6 +269,9 @@ PLANNERS: dict[str, Planner] = {
     "EXEC_ROLE_MISSING": plan_refused_revision,
     "INVALID_TASK_SIZE": plan_refused_revision,
     "PLATFORM_VERSION": plan_refused_platform,
+    "AUTOSCALING_MAXED": plan_raise_max_capacity,
+    "AUTOSCALING_SUSPENDED_OR_FAILING": plan_resume_scaling,
+    "TASK_PROTECTION_BLOCKS_SCALE_IN": plan_unprotect_tasks,
 }
 
 LOOKUP_PLANNERS: dict[str, LookupPlanner] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ecs_medic.analyzers.registry import analyze
-from ecs_medic.aws.snapshot import Service, ServiceSnapshot
+from ecs_medic.aws.snapshot import CapacityView, Service, ServiceSnapshot
 from ecs_medic.findings import Severity
 
 STEADY = "has reached a steady state"
@@ -51,7 +51,7 @@ def service_clock(snapshot: ServiceSnapshot) -> datetime | None:
 
 
 def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot:
-    """The snapshot with only events and log lines after `moment`, and tasks launched after it.
+    """The snapshot cut to after `moment`: events, log lines, scaling activities, launched tasks.
 
     Tasks launched before the change, or from another revision, may still fail the old way
     while the rollout drains them; only tasks the changed configuration launched tell
@@ -70,7 +70,23 @@ def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot
         if t.created_at and t.created_at > moment and t.task_definition_arn == current
     )
     logs = tuple(e for e in snapshot.log_events if e.timestamp and e.timestamp > moment)
-    return dataclasses.replace(snapshot, service=service, stopped_tasks=stopped, log_events=logs)
+    return dataclasses.replace(
+        snapshot,
+        service=service,
+        stopped_tasks=stopped,
+        log_events=logs,
+        capacity=_scaling_since(snapshot.capacity, moment),
+    )
+
+
+def _scaling_since(capacity: CapacityView, moment: datetime) -> CapacityView:
+    """The capacity view with only the scaling activities that started after `moment`."""
+    scaling = capacity.autoscaling
+    if scaling is None:
+        return capacity
+    recent = tuple(a for a in scaling.activities if a.start_time and a.start_time > moment)
+    cut = dataclasses.replace(scaling, activities=recent)
+    return dataclasses.replace(capacity, autoscaling=cut)
 
 
 def standard_checks(snapshot: ServiceSnapshot, codes: frozenset[str]) -> tuple[Check, ...]:
@@ -155,7 +171,7 @@ def change_moment(before: Service, after: Service) -> datetime | None:
 
 
 def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Check, ...]:
-    """Whether a rollback put back what the fix changed: revision, counts, groups, network."""
+    """Whether a rollback put back what the fix changed: revision, counts, scaling, network."""
     old, new = before.service, after.service
     old_groups = {g.arn: _plain(g) for g in before.target_groups}
     groups_same = all(old_groups.get(g.arn) in (None, _plain(g)) for g in after.target_groups)
@@ -167,8 +183,8 @@ def restored_checks(before: ServiceSnapshot, after: ServiceSnapshot) -> tuple[Ch
     return (
         Check("task definition restored", old.task_definition_arn == new.task_definition_arn,
               new.task_definition_arn.rsplit("/", 1)[-1]),
-        Check("desired count restored", old.desired_count == new.desired_count,
-              f"{new.desired_count}"),
+        _desired_restored(before, after),
+        _scalable_target_restored(before, after),
         Check("grace period restored",
               (old.health_check_grace_period_s or 0) == (new.health_check_grace_period_s or 0),
               f"{old.health_check_grace_period_s} -> {new.health_check_grace_period_s}"),
@@ -189,3 +205,26 @@ def _network(service: Service) -> tuple[frozenset[str], frozenset[str], str] | N
         return None
     public_ip = network.assign_public_ip or "DISABLED"
     return frozenset(network.subnets), frozenset(network.security_groups), public_ip
+
+
+def _desired_restored(before: ServiceSnapshot, after: ServiceSnapshot) -> Check:
+    """The desired count is back, unless Application Auto Scaling is the one that sets it."""
+    old, new = before.service.desired_count, after.service.desired_count
+    owned = _scalable_range(before) is not None
+    detail = f"{new}" + (" (set by Application Auto Scaling)" if owned and old != new else "")
+    return Check("desired count restored", old == new or owned, detail)
+
+
+def _scalable_target_restored(before: ServiceSnapshot, after: ServiceSnapshot) -> Check:
+    """The scalable target's range and SuspendedState flags are what they were."""
+    old, new = _scalable_range(before), _scalable_range(after)
+    return Check("scalable target restored", old == new, f"{old} -> {new}")
+
+
+def _scalable_range(snapshot: ServiceSnapshot) -> tuple[int, int, tuple[str, ...]] | None:
+    """(MinCapacity, MaxCapacity, suspended flags) of the service's scalable target."""
+    scaling = snapshot.capacity.autoscaling
+    target = scaling.target if scaling else None
+    if target is None:
+        return None
+    return target.min_capacity, target.max_capacity, tuple(target.suspended_flags)

@@ -184,6 +184,7 @@ def _autoscaling(reader: Reader, resource_id: str) -> Autoscaling | None:
         policy_names=tuple(str(p.get("PolicyName", "")) for p in policies),
         activities=tuple(parse.parse_scaling_activity(a) for a in activities),
         alarms_in_alarm=parse.alarms_in_alarm(in_alarm) if in_alarm else (),
+        tracking=tuple(t for t in map(parse.parse_tracking_policy, policies) if t is not None),
     )
 
 
