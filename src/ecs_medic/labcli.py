@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
+import time
 from typing import TYPE_CHECKING
 
 import typer
@@ -68,10 +68,21 @@ def serve(
             typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}{where}")
         typer.echo("# Ctrl-C stops the lab.", err=True)
         try:
-            threading.Event().wait()
+            _wait_for_interrupt()
         except KeyboardInterrupt:
             typer.echo("ecs-medic: lab stopped.", err=True)
     return 0
+
+
+def _wait_for_interrupt() -> None:
+    """Sleep until Ctrl-C.
+
+    Short sleeps, not one endless wait: a SIGINT the kernel hands to one of the lab's threads
+    only sets Python's flag, which the main thread reads when it next runs; an endless wait
+    could miss it.
+    """
+    while True:
+        time.sleep(0.5)
 
 
 def _planton(lab: Lab, org: str) -> PlantonServer:

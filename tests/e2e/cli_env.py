@@ -35,6 +35,9 @@ def clean_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[st
 
 # A hang guard, not a speed limit: a loaded 2-core machine ran a fix with rollback past 120 s.
 HANG_GUARD_S = 900
+# How long a stopped `lab serve` may take to exit: a guard against a hang, not a measure (a
+# loaded machine delays the shutdown; 30 s was once not enough while other suites ran).
+STOP_GUARD_S = 120
 
 
 def run_cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_env import EXE, clean_env, run_cli
+from cli_env import EXE, STOP_GUARD_S, clean_env, run_cli
 
 pytestmark = pytest.mark.lab
 
@@ -58,7 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
         result = run_cli(["diagnose", "web", "--format", "json"], env)
     finally:
         server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
+        _, stderr = server.communicate(timeout=STOP_GUARD_S)
     return Served(exports, result, server.returncode, stderr, tmp_path / "state")
 
 

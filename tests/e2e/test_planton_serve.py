@@ -8,7 +8,7 @@ import subprocess
 
 import httpx
 import pytest
-from cli_env import EXE, clean_env, run_cli
+from cli_env import EXE, STOP_GUARD_S, clean_env, run_cli
 
 pytestmark = pytest.mark.lab
 
@@ -42,7 +42,7 @@ def test_serve_with_planton_prints_planton_exports_and_diagnoses_through_it(tmp_
         result = run_cli(["diagnose", "web", "--format", "json"], env)
     finally:
         server.send_signal(signal.SIGINT)
-        _, stderr = server.communicate(timeout=30)
+        _, stderr = server.communicate(timeout=STOP_GUARD_S)
     report = json.loads(result.stdout)
     assert {"PLANTON_MCP_URL", "PLANTON_API_KEY", "PLANTON_ORG", "PLANTON_ENV"} <= set(exports)
     assert ("ecs-medic-lab", "prod") == (exports["PLANTON_ORG"], exports["PLANTON_ENV"])
