@@ -62,3 +62,64 @@ def test_zone_fix_adds_the_right_subnet_heals_and_rolls_back(scenario, code, add
         assert (code, added) == (action.code, names(gateway, subnets[-1:]))
     assert verification.ok, verification.checks
     assert [] == [c for c in restored_checks(before, after) if not c.ok]
+
+
+def test_without_a_public_subnet_in_the_zone_the_service_leaves_it_and_heals(tmp_path):
+    """No public subnet in us-east-1c: the plan drops private c from the service instead."""
+    with Lab.start(["lb-zone-not-enabled"]) as lab:
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        gateway = DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url)
+        public_c = gateway.call(
+            "ec2", "DescribeSubnets",
+            {"Filters": [{"Name": "tag:Name", "Values": ["prod-public-c"]}]},
+        )["Subnets"][0]["SubnetId"]  # fmt: skip
+        gateway.call("ec2", "DeleteSubnet", {"SubnetId": public_c})
+        target = LocalContext(gateway, lab.region).resolve(ServiceQuery("web", "prod"))
+        collector = Collector(gateway)
+        before = collector.collect(target)
+        findings = list(analyze(before).findings)
+        [action] = build_plan(findings, before, look_up(gateway, findings, before)).actions
+        config = action.steps[0].params["networkConfiguration"]["awsvpcConfiguration"]
+        kept = names(gateway, config["subnets"])
+        assert Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t-drop")).apply(action).ok
+        lab.run_in_background(speed=SPEED)
+        verification = wait_until_healthy(
+            lambda: collector.collect(target), service_clock(before),
+            frozenset({"LB_AZ_NOT_ENABLED"}), timeout_s=90, poll_s=0.5,
+            confirm=lambda: collector.collect(target),
+        )  # fmt: skip
+    assert (["ecs:UpdateService"], ["prod-private-a", "prod-private-b"]) == (
+        [s.source for s in action.steps],
+        sorted(kept),
+    )
+    assert verification.ok, verification.checks
+
+
+def test_set_subnets_refuses_a_full_subnet_and_two_subnets_in_one_zone():
+    """ELB's refusals: InvalidSubnet under 8 free addresses, one subnet per zone."""
+    with Lab.start(["lb-zone-not-enabled"]) as lab:
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        ec2 = session.client("ec2", endpoint_url=lab.endpoint_url, region_name=lab.region)
+        elbv2 = session.client("elbv2", endpoint_url=lab.endpoint_url, region_name=lab.region)
+        balancer = elbv2.describe_load_balancers()["LoadBalancers"][0]
+        own = [z["SubnetId"] for z in balancer["AvailabilityZones"]]
+        vpc = balancer["VpcId"]
+        full = ec2.create_subnet(
+            VpcId=vpc, CidrBlock="10.0.250.0/28", AvailabilityZone=f"{lab.region}d"
+        )["Subnet"]["SubnetId"]
+        for _ in range(5):  # a /28 has 11 usable addresses: 6 stay free
+            ec2.create_network_interface(SubnetId=full)
+        served = balancer["AvailabilityZones"][0]["ZoneName"]
+        spare = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.251.0/24", AvailabilityZone=served)
+        spare = spare["Subnet"]["SubnetId"]
+        errors = []
+        for subnets in ([*own, full], [*own, spare]):
+            try:
+                elbv2.set_subnets(LoadBalancerArn=balancer["LoadBalancerArn"], Subnets=subnets)
+            except elbv2.exceptions.ClientError as exc:
+                errors.append(exc.response["Error"]["Code"])
+        kept = elbv2.describe_load_balancers()["LoadBalancers"][0]["AvailabilityZones"]
+    assert (["InvalidSubnet", "InvalidConfigurationRequest"], own) == (
+        errors,
+        [z["SubnetId"] for z in kept],
+    )

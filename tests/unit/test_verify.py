@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from builders import NOW, deployment, event, oom_task, service, snapshot
+from builders import NOW, deployment, event, oom_task, service, snapshot, target, task
 
-from ecs_medic.aws.snapshot import CapacityView
+from ecs_medic.aws.snapshot import CapacityView, ServiceSnapshot
 from ecs_medic.aws.snapshot_capacity import Autoscaling, ScalableTarget, ScalingActivity
 from ecs_medic.remedies.verify import (
     OWN_CHECK,
     change_moment,
     restored_checks,
     since,
+    standard_checks,
     wait_until_healthy,
 )
 
@@ -81,3 +82,18 @@ def test_a_rollback_must_restore_the_scalable_target_but_not_its_desired_count()
     failed = {c.name: c.ok for c in restored_checks(before, resumed) if not c.ok}
     assert {"scalable target restored": False} == failed
     assert all(c.ok for c in restored_checks(before, restored))
+
+
+def test_an_old_task_still_running_in_a_dropped_zone_is_no_recurrence():
+    """LB_AZ_NOT_ENABLED fixed by leaving zone c: the draining task there is the past."""
+    unused = target("10.0.3.9", "unused", "Target.NotInUse", "AZ not enabled")
+    hour_ago, moment = NOW - timedelta(hours=1), NOW - timedelta(minutes=5)
+    old = task(9, stopped=False, availability_zone="eu-west-1c", created_at=hour_ago)
+    new = tuple(task(n, stopped=False, created_at=NOW) for n in (1, 2))
+    draining = snapshot(running_tasks=(old, *new), target_health=(unused,))
+    codes = frozenset({"LB_AZ_NOT_ENABLED"})
+
+    def gone(shot: ServiceSnapshot) -> bool:
+        return next(c.ok for c in standard_checks(shot, codes) if c.name == "failure gone")
+
+    assert (False, True) == (gone(draining), gone(since(draining, moment)))

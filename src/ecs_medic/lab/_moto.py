@@ -193,9 +193,10 @@ def _install_patches() -> None:
     wrap(EC2ContainerServiceBackend, "list_tasks", _list_tasks)
     wrap(EC2ContainerServiceBackend, "update_service", _update_service)
     wrap(EC2ContainerServiceResponse, "create_service", _create_service)
-    from ecs_medic.lab import _moto_fargate  # noqa: PLC0415 - it builds on this module
+    from ecs_medic.lab import _moto_fargate, _moto_lb  # noqa: PLC0415 - they build on this module
 
     _moto_fargate.install()  # AWS's refusals at registration and deployment
+    _moto_lb.install()  # ELB's refusals in SetSubnets
 
 
 def _health_for(original: Wrapper, self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:

@@ -53,9 +53,10 @@ def service_clock(snapshot: ServiceSnapshot) -> datetime | None:
 def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot:
     """The snapshot cut to after `moment`: events, log lines, scaling activities, launched tasks.
 
-    Tasks launched before the change, or from another revision, may still fail the old way
-    while the rollout drains them; only tasks the changed configuration launched tell
-    whether the fix works.
+    Tasks launched before the change, or from another revision, may still fail (or run) the
+    old way while the rollout drains them; only tasks the changed configuration launched
+    tell whether the fix works. Running tasks launched before it are left out too: an old
+    task still running in a zone the fix took away is the past, not a recurrence.
     """
     if moment is None:
         return snapshot
@@ -69,10 +70,12 @@ def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot
         for t in snapshot.stopped_tasks
         if t.created_at and t.created_at > moment and t.task_definition_arn == current
     )
+    running = tuple(t for t in snapshot.running_tasks if t.created_at and t.created_at > moment)
     logs = tuple(e for e in snapshot.log_events if e.timestamp and e.timestamp > moment)
     return dataclasses.replace(
         snapshot,
         service=service,
+        running_tasks=running,
         stopped_tasks=stopped,
         log_events=logs,
         capacity=_scaling_since(snapshot.capacity, moment),
