@@ -181,6 +181,19 @@ def test_lb_zone_is_enabled_with_the_public_subnet_there_then_redeployed():
     ] == list(action.rollback)
 
 
+def test_lb_zone_already_left_by_the_subnets_is_a_redeploy():
+    """Tasks still run in c, but the service's subnets are all in a and b now: redeploy."""
+    shot, lookups = vpc(THREE_ZONES, task_zones="ab", balancer=alb("a", "b"))
+    action = plan_lb_zones(LB_ZONE, shot, lookups)
+    assert isinstance(action, Action)
+    assert (["ecs:UpdateService"], True, ()) == (
+        [s.source for s in action.steps],
+        action.steps[0].params["forceNewDeployment"],
+        action.rollback,
+    )
+    assert action.title.startswith("Redeploy")
+
+
 def test_lb_zone_without_a_public_subnet_drops_that_zone_from_the_service():
     """Only private c exists: the internet-facing ALB never gets it; the service leaves c."""
     subnets = (*(private(z) for z in "abc"), public("a"), public("b"))

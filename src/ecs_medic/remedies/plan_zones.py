@@ -179,6 +179,8 @@ def _lb_title(
     ]  # fmt: skip
     if unserved:
         parts.append(f"remove the service's subnets in {', '.join(unserved)}")
+    if not parts:  # the subnets changed since: only the tasks still run in the old zones
+        return "Redeploy: every service subnet is in a zone the load balancer serves now"
     text = "; ".join(parts)
     return f"{text[:1].upper()}{text[1:]} and redeploy"
 
