@@ -20,12 +20,15 @@ from fake_gateway import FakeGateway
 
 from ecs_medic.aws.snapshot import NetworkConfig, ServiceSnapshot
 from ecs_medic.aws.snapshot_network import LoadBalancer, NetworkAcl, Route, RouteTable, Subnet
+from ecs_medic.context.expected import ExpectedSpec
 from ecs_medic.findings import make_finding
 from ecs_medic.remedies.lookups import Lookups, look_up
-from ecs_medic.remedies.plan import Action, ApiCall
+from ecs_medic.remedies.plan import Action, ApiCall, RemediationPlan
 from ecs_medic.remedies.plan_lookup import plan_subnets
+from ecs_medic.remedies.plan_network import plan_public_ip
 from ecs_medic.remedies.plan_zones import plan_fargate_zones, plan_lb_zones
 from ecs_medic.remedies.planners import build_plan
+from ecs_medic.remedies.planton_plan import for_planton
 from ecs_medic.remedies.verify import restored_checks
 
 CAPACITY = make_finding("FARGATE_CAPACITY_UNAVAILABLE", summary="s", evidence=[], remediation="r")
@@ -272,3 +275,29 @@ def test_rollback_check_sees_an_extra_service_subnet_and_an_extra_alb_subnet():
         checks["load balancer subnets restored"],
     )
     assert all(c.ok for c in restored_checks(before, reordered))
+
+
+# --- on a Planton-managed service -----------------------------------------------------------------
+
+
+def test_on_planton_the_added_subnet_is_a_spec_change_and_a_public_ip_flip_still_is_not():
+    """Keeping assignPublicIp is no change Planton cannot express; turning it on still is."""
+    shot, lookups = vpc(THREE_ZONES, task_zones="a", balancer=alb("a", "b"))
+    spec = ExpectedSpec("org/prod/web", "res-1", subnets=("subnet-priv-a",))
+    zones = plan_fargate_zones(CAPACITY, shot, lookups)
+    flip = plan_public_ip(replace(CAPACITY, code="NO_PUBLIC_IP_IN_PUBLIC_SUBNET"), shot)
+    assert isinstance(zones, Action)
+    assert isinstance(flip, Action)
+    plan = for_planton(RemediationPlan(actions=(zones, flip)), spec)
+    [action] = plan.actions
+    assert (
+        {
+            "network.subnets": ["subnet-priv-a", "subnet-priv-b"],
+            "network.security_groups": ["sg-task"],
+        },
+        {"forceNewDeployment": True},
+    ) == (
+        action.steps[0].params["changes"],
+        {k: v for k, v in action.steps[1].params.items() if k not in ("cluster", "service")},
+    )
+    assert "changes assignPublicIp" in plan.recommendations[0]

@@ -81,7 +81,10 @@ def for_planton(
 
 def _convert(action: Action, expected: ExpectedSpec, *, direct_allowed: bool) -> Action | str:
     """The action as a spec change, as drift (allowed), or the reason it is refused."""
-    split = _split(action.steps, alb=expected.target_group_arn, scaled=_autoscaled(expected))
+    split = _split(
+        action.steps, alb=expected.target_group_arn, scaled=_autoscaled(expected),
+        public_ip=_public_ip(action.rollback),
+    )  # fmt: skip
     if not split.owned:
         return action
     if direct_allowed:
@@ -153,18 +156,21 @@ def _autoscaled(expected: ExpectedSpec) -> bool:
 # --- sorting steps ----------------------------------------------------------------------------
 
 
-def _split(steps: tuple[Step, ...], *, alb: str | None, scaled: bool = False) -> _Split:
+def _split(
+    steps: tuple[Step, ...], *, alb: str | None, scaled: bool = False, public_ip: str | None = None
+) -> _Split:
     """Sort steps into spec changes, direct calls and what the spec owns but cannot express.
 
     `alb` is the target group of the spec's ALB (its health check is owned); `scaled` says
-    whether the spec's autoscaling block owns the scalable target's range.
+    whether the spec's autoscaling block owns the scalable target's range; `public_ip` is
+    the service's assignPublicIp now (a network update that keeps it changes no more).
     """
     split = _Split()
     for step in steps:
         if isinstance(step, ReviseTaskDefinition):
             _revision(step, split)
         elif (step.service, step.operation) == ("ecs", "UpdateService"):
-            _service_update(step, split)
+            _service_update(step, split, public_ip)
         elif _is_spec_target_group(step, alb):
             _owned_params(step, split, _HEALTH_FIELDS)
         elif scaled and _is_service_scaling(step):  # SuspendedState is not in the spec
@@ -201,14 +207,14 @@ def _one_awsvpc_port(mappings: Any) -> bool:
     return host is None or host == mappings[0].get("containerPort")
 
 
-def _service_update(call: ApiCall, split: _Split) -> None:
+def _service_update(call: ApiCall, split: _Split, public_ip: str | None = None) -> None:
     """desiredCount, grace period and network map; the revision to run is the spec's to say."""
     rest: dict[str, Any] = {}
     for key, value in call.params.items():
         if key in _SERVICE_FIELDS:
             split.spec[_SERVICE_FIELDS[key]] = value
         elif key == "networkConfiguration":
-            _network(value, split)
+            _network(value, split, public_ip)
         elif key == "taskDefinition":
             if not str(value).startswith("$"):  # "$revision...": the revision step's deploy
                 split.unmappable.append("the task definition revision the service runs")
@@ -218,14 +224,23 @@ def _service_update(call: ApiCall, split: _Split) -> None:
         split.direct.append(dataclasses.replace(call, params={**_keys(call), **rest}))
 
 
-def _network(value: Any, split: _Split) -> None:
+def _network(value: Any, split: _Split, public_ip: str | None) -> None:
     vpc = (value or {}).get("awsvpcConfiguration") or {}
     if "subnets" in vpc:
         split.spec["network.subnets"] = list(vpc["subnets"])
     if "securityGroups" in vpc:
         split.spec["network.security_groups"] = list(vpc["securityGroups"])
-    if "assignPublicIp" in vpc:
+    if "assignPublicIp" in vpc and vpc["assignPublicIp"] != public_ip:
         split.unmappable.append("assignPublicIp")
+
+
+def _public_ip(rollback: tuple[ApiCall, ...]) -> str | None:
+    """The assignPublicIp a rollback's network update restores: the service's value now."""
+    for call in rollback:
+        vpc = (call.params.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+        if call.operation == "UpdateService" and "assignPublicIp" in vpc:
+            return str(vpc["assignPublicIp"])
+    return None
 
 
 def _is_spec_target_group(step: ApiCall, alb: str | None) -> bool:
