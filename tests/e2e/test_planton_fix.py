@@ -144,3 +144,21 @@ def test_failed_stack_job_fails_the_action_and_the_spec_is_rolled_back(tmp_path,
     assert "AccessDenied" in outcome["error"]
     assert (True, "rolled-back") == (outcome["rolled_back"], remediation["status"])
     assert [1024, 512] == [a["spec"]["container"]["memory"] for a in planton.store.applied]
+
+
+@pytest.mark.slow  # its parts are in make test: test_planton_plan, test_planton_standin_scaling
+def test_fix_yes_raises_the_scaling_range_through_the_spec_planton_owns(tmp_path):
+    """An autoscaled Planton service at MaxCapacity: the raise is autoscaling.max_tasks in the
+    spec, the stand-in's stack job registers the scalable target, and the service verifies."""
+    with Lab.start(["autoscaling-maxed"]) as lab, serve_for_lab(lab) as planton:
+        lab.run_in_background(speed=SPEED)
+        env = planton_user_env(tmp_path, lab, planton)
+        before = len(changes(lab))
+        code, remediation, stderr = fix_json([], env)
+        made = changes(lab)[before:]
+    assert (0, "verified") == (code, remediation.get("status")), stderr
+    assert ["planton:ApplyCloudResource"] == remediation["plan"]["actions"][0]["steps"]
+    (applied,) = planton.store.applied
+    assert 2 < applied["spec"]["autoscaling"]["max_tasks"]
+    assert ("application-autoscaling", "RegisterScalableTarget", "planton-standin") in made
+    assert {"planton-standin"} == {client for _, _, client in made}, "no direct change"
