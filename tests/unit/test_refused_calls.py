@@ -82,6 +82,35 @@ def test_collector_keeps_only_the_refused_write_calls():
     assert '"cpu": "300"' in calls[0].request
 
 
+def test_environment_values_of_a_refused_request_are_not_kept():
+    """CI's environment (often credentials) stays out of the snapshot: names only."""
+    bad = {
+        "eventName": "RegisterTaskDefinition",
+        "eventSource": "ecs.amazonaws.com",
+        "eventTime": "2026-11-26T11:59:00Z",
+        "errorCode": "ClientException",
+        "errorMessage": "Invalid 'cpu' setting for task.",
+        "userIdentity": {"arn": CI},
+        "requestParameters": {
+            "family": "ledger-api",
+            "containerDefinitions": [
+                {"name": "app", "environment": [{"name": "DB_PASSWORD", "value": "hunter2"}]}
+            ],
+        },
+    }
+
+    def events(params: dict[str, object]) -> dict[str, object]:
+        wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
+        return {"Events": [lookup_entry(bad)] if wanted == "RegisterTaskDefinition" else []}
+
+    calls = Collector(account(**{"cloudtrail:LookupEvents": events})).collect(TARGET).api_calls
+
+    assert [{"name": "DB_PASSWORD"}] == json.loads(calls[0].request)["containerDefinitions"][0][
+        "environment"
+    ]
+    assert "hunter2" not in calls[0].request
+
+
 def test_refused_revision_of_the_service_family_is_invalid_task_size():
     """The refused size is named from the request; the running revision is not blamed."""
     findings = analyze(snapshot(api_calls=(SIZE,))).findings

@@ -51,7 +51,7 @@ def _refused(entry: dict[str, Any]) -> ApiCall | None:
     if not code:
         return None
     identity = record.get("userIdentity") or {}
-    request = json.dumps(record.get("requestParameters") or {}, sort_keys=True)
+    request = json.dumps(without_values(record.get("requestParameters") or {}), sort_keys=True)
     return ApiCall(
         time=_time(entry.get("EventTime"), record.get("eventTime")),
         source=str(record.get("eventSource") or entry.get("EventSource") or ""),
@@ -61,6 +61,22 @@ def _refused(entry: dict[str, Any]) -> ApiCall | None:
         caller=str(identity.get("arn") or entry.get("Username") or ""),
         request=request[:MAX_REQUEST],
     )
+
+
+def without_values(value: Any) -> Any:
+    """The request with each name/value pair's value dropped (container environment variables).
+
+    A refused RegisterTaskDefinition carries the environment CI set, often credentials; the
+    snapshot keeps names only, as it does for task definitions, and the request gets shorter.
+    """
+    if isinstance(value, dict):
+        kept = {k: without_values(v) for k, v in value.items()}
+        if {"name", "value"} <= kept.keys():
+            kept.pop("value")
+        return kept
+    if isinstance(value, list):
+        return [without_values(v) for v in value]
+    return value
 
 
 def _time(value: Any, fallback: Any) -> datetime:
