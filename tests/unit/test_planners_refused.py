@@ -144,6 +144,17 @@ def test_an_invalid_cpu_value_becomes_the_next_fargate_size():
     assert (FieldChange("image", IMAGE, RELEASE, "app"),) == revision.changes
 
 
+def test_a_size_beyond_every_fargate_size_is_left_to_a_person():
+    """256 GiB is more than 16 vCPU take: nothing valid to register, a recommendation."""
+    request = release_request(cpu="16384", memory="262144")
+    shot = with_calls(refused("RegisterTaskDefinition", "ClientException", NO_SIZE, request))
+
+    proposal = plan_refused_revision(finding_of(shot, "INVALID_TASK_SIZE"), shot)
+
+    assert isinstance(proposal, str)
+    assert "no Fargate size has 16384 CPU units and 262144 MiB" in proposal
+
+
 def test_a_request_cut_short_in_cloudtrail_becomes_a_recommendation():
     """requestParameters are kept to 2000 characters: a cut request is never guessed at."""
     tags = [{"key": f"team-{n}", "value": "ledger"} for n in range(100)]

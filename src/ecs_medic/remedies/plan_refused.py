@@ -117,25 +117,36 @@ def release_changes(td: TaskDefinition, request: Request) -> tuple[FieldChange, 
         for key, attr in CONTAINER_FIELDS.items()
         if key in container and not _same(container[key], getattr(running[name], attr))
     ]
-    return (*changes, *_task_changes(td, request))
+    task = _task_changes(td, request)
+    return task if isinstance(task, str) else (*changes, *task)
 
 
-def _task_changes(td: TaskDefinition, request: Request) -> list[FieldChange]:
+def _task_changes(td: TaskDefinition, request: Request) -> list[FieldChange] | str:
     """The task-level fields the request changes, with a Fargate size made valid."""
     now: dict[str, Any] = {"cpu": td.cpu, "memory": td.memory}
     asked = {k: request[k] for k in TASK_FIELDS if k in request}
-    size = {"cpu": asked.get("cpu", td.cpu), "memory": asked.get("memory", td.memory)}
-    cpu, memory = parse_size(str(size["cpu"]), 1024), parse_size(str(size["memory"]), 1024)
-    fargate_task = "FARGATE" in td.requires_compatibilities
-    if fargate_task and cpu and memory and not fargate.is_valid(cpu, memory):
-        valid = fargate.smallest_at_least(cpu, memory)
-        size = {"cpu": str(valid[0]), "memory": str(valid[1])} if valid else size
+    size = _fargate_size(td, asked.get("cpu", td.cpu), asked.get("memory", td.memory))
+    if isinstance(size, str):
+        return size
     asked.update({k: v for k, v in size.items() if v is not None})
     return [
         FieldChange(key, now.get(key), value)
         for key, value in asked.items()
         if not _same(value, now.get(key))
     ]
+
+
+def _fargate_size(td: TaskDefinition, cpu: Any, memory: Any) -> dict[str, Any] | str:
+    """The size asked, or for Fargate the smallest valid one holding it (a str: none does)."""
+    units, mib = parse_size(str(cpu), 1024), parse_size(str(memory), 1024)
+    if "FARGATE" not in td.requires_compatibilities or not units or not mib:
+        return {"cpu": cpu, "memory": memory}
+    if fargate.is_valid(units, mib):
+        return {"cpu": cpu, "memory": memory}
+    valid = fargate.smallest_at_least(units, mib)
+    if valid is None:
+        return f"no Fargate size has {units} CPU units and {mib} MiB"
+    return {"cpu": str(valid[0]), "memory": str(valid[1])}
 
 
 def _same(asked: Any, now: Any) -> bool:
