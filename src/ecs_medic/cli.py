@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
@@ -111,6 +111,31 @@ def run_diagnosis(settings: Settings, request: Request, fmt: OutputFormat) -> in
     return emit(diagnose(settings, request), fmt)
 
 
+@dataclass(frozen=True, slots=True)
+class RunFlags:
+    """The flags `diagnose` and `fix` share: where AWS is, the transport, the Planton context."""
+
+    region: str | None
+    profile: str | None
+    transport: str | None
+    planton_org: str | None
+    planton_env: str | None
+    context: ContextMode | None
+
+    def resolve(self, service: str, cluster: str | None) -> tuple[Settings, Request]:
+        """Settings with these flags over the environment, and the request for the service."""
+        settings = load_settings().with_aws(region=self.region, profile=self.profile)
+        settings = with_transport(settings, self.transport)
+        settings = with_planton_flags(settings, self.planton_org, self.planton_env, self.context)
+        request = Request(
+            service=service,
+            cluster=cluster,
+            region=settings.aws.region,
+            environment=settings.planton.env,
+        )
+        return settings, request
+
+
 def with_transport(settings: Settings, transport: str | None) -> Settings:
     """Settings with the chosen evidence transport (the flag wins); unknown ones exit 2."""
     chosen = transport or settings.transport
@@ -136,15 +161,8 @@ def diagnose_command(
     """Diagnose one ECS service: root cause, evidence, what to do."""
 
     def body() -> int:
-        settings = load_settings().with_aws(region=region, profile=profile)
-        settings = with_transport(settings, transport)
-        settings = with_planton_flags(settings, planton_org, planton_env, context)
-        request = Request(
-            service=service,
-            cluster=cluster,
-            region=settings.aws.region,
-            environment=settings.planton.env,
-        )
+        flags = RunFlags(region, profile, transport, planton_org, planton_env, context)
+        settings, request = flags.resolve(service, cluster)
         return run_diagnosis(settings, request, fmt)
 
     raise typer.Exit(guarded(body))
@@ -177,15 +195,8 @@ def fix_command(
     from ecs_medic.remedies.outcome import FixOptions  # noqa: PLC0415
 
     def body() -> int:
-        settings = load_settings().with_aws(region=region, profile=profile)
-        settings = with_transport(settings, transport)
-        settings = with_planton_flags(settings, planton_org, planton_env, context)
-        request = Request(
-            service=service,
-            cluster=cluster,
-            region=settings.aws.region,
-            environment=settings.planton.env,
-        )
+        flags = RunFlags(region, profile, transport, planton_org, planton_env, context)
+        settings, request = flags.resolve(service, cluster)
         options = FixOptions(
             dry_run=dry_run,
             auto_approve=yes,
