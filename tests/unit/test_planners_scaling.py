@@ -15,14 +15,16 @@ from ecs_medic.aws.snapshot_capacity import (
     TaskProtection,
     TrackingPolicy,
 )
+from ecs_medic.context.expected import ExpectedSpec
 from ecs_medic.findings import Evidence, make_finding
-from ecs_medic.remedies.plan import Action, ApiCall
+from ecs_medic.remedies.plan import Action, ApiCall, RemediationPlan
 from ecs_medic.remedies.plan_scaling import (
     plan_raise_max_capacity,
     plan_resume_scaling,
     plan_unprotect_tasks,
 )
 from ecs_medic.remedies.planners import planned_codes
+from ecs_medic.remedies.planton_plan import for_planton
 
 RESOURCE = "service/payments/ledger-api"
 SCOPE = {
@@ -285,3 +287,23 @@ def test_unread_protection_gives_a_precise_recommendation():
 
 def test_the_three_scaling_codes_have_planners():
     assert {"AUTOSCALING_MAXED", "AUTOSCALING_SUSPENDED_OR_FAILING", PROTECTED} <= planned_codes()
+
+
+def test_on_planton_a_raised_max_capacity_is_a_change_to_the_spec():
+    """Planton's autoscaling block owns Min/Max: the raise goes to its spec, rollback too."""
+    plan = RemediationPlan(
+        actions=(
+            action(
+                plan_raise_max_capacity(
+                    finding("AUTOSCALING_MAXED"), scaled(ScalableTarget(1, 2), cpu_peak=83.0)
+                )
+            ),
+        )
+    )
+    spec = ExpectedSpec("acme/prod/web", "ecssvc-1", min_tasks=1, max_tasks=2)
+    [converted] = for_planton(plan, spec).actions
+    changes = [s.params["changes"] for s in converted.steps if isinstance(s, ApiCall)]
+    undo = [c.params["changes"] for c in converted.rollback]
+    expected = ([{"autoscaling.min_tasks": 1, "autoscaling.max_tasks": 4}],
+                [{"autoscaling.min_tasks": 1, "autoscaling.max_tasks": 2}])  # fmt: skip
+    assert expected == (changes, undo)
