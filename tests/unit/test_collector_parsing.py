@@ -158,3 +158,20 @@ def test_target_tracking_policies_name_their_metric_and_target():
         parsing_capacity.parse_tracking_policy(tracking)
     )
     assert parsing_capacity.parse_tracking_policy(step) is None
+
+
+def test_a_scale_in_alarm_in_alarm_does_not_call_for_capacity():
+    """Target tracking's AlarmLow in ALARM means low load; only the high alarm counts."""
+    response = {
+        "MetricAlarms": [
+            {
+                "AlarmName": "high",
+                "StateValue": "ALARM",
+                "ComparisonOperator": "GreaterThanThreshold",
+            },
+            {"AlarmName": "low", "StateValue": "ALARM", "ComparisonOperator": "LessThanThreshold"},
+            {"AlarmName": "calm", "StateValue": "OK", "ComparisonOperator": "GreaterThanThreshold"},
+        ],
+        "CompositeAlarms": [{"AlarmName": "both", "StateValue": "ALARM"}],
+    }
+    assert ("high", "both") == parsing_capacity.alarms_in_alarm(response)

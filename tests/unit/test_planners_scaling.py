@@ -97,7 +97,7 @@ def test_max_capacity_is_doubled_when_target_tracking_asks_for_less():
 
 
 def test_max_capacity_follows_the_metric_when_it_asks_for_more_than_double():
-    """CPU 95 % against a 30 % target at 2 tasks: target tracking wants ceil(2 x 95 / 30) = 7."""
+    """CPU 95 % against a 30 % target at 2 tasks wants ceil(2 x 95 / 30) = 7: one more room."""
     low_target = (TrackingPolicy("cpu30", "ECSServiceAverageCPUUtilization", 30.0),)
     proposal = action(
         plan_raise_max_capacity(
@@ -105,7 +105,7 @@ def test_max_capacity_follows_the_metric_when_it_asks_for_more_than_double():
             scaled(ScalableTarget(2, 2), cpu_peak=95.0, tracking=low_target),
         )
     )
-    assert {**SCOPE, "MinCapacity": 2, "MaxCapacity": 7} == proposal.steps[0].params
+    assert {**SCOPE, "MinCapacity": 2, "MaxCapacity": 8} == proposal.steps[0].params
     assert "7 tasks wanted" in proposal.title
 
 

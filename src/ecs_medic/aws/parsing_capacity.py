@@ -142,9 +142,18 @@ def alarm_names(policies: Iterable[Json]) -> list[str]:
 
 
 def alarms_in_alarm(response: Json) -> tuple[str, ...]:
-    """Names of the DescribeAlarms alarms whose state is ALARM."""
+    """Names of the DescribeAlarms alarms in ALARM that call for more capacity.
+
+    A scale-in alarm (LessThan..., such as target tracking's AlarmLow) in ALARM says the load
+    is low, not that the service needs more tasks.
+    """
     alarms = [*(response.get("MetricAlarms") or ()), *(response.get("CompositeAlarms") or ())]
-    return tuple(str(a.get("AlarmName", "")) for a in alarms if a.get("StateValue") == "ALARM")
+    return tuple(
+        str(a.get("AlarmName", ""))
+        for a in alarms
+        if a.get("StateValue") == "ALARM"
+        and not str(a.get("ComparisonOperator", "")).startswith("LessThan")
+    )
 
 
 def parse_metric(

@@ -60,7 +60,7 @@ def _target(snapshot: ServiceSnapshot) -> ScalableTarget | None:
 
 
 def plan_raise_max_capacity(finding: Finding, snapshot: ServiceSnapshot) -> Proposal | None:
-    """Raise MaxCapacity to what target tracking asks for, and at least double it (A2, cost)."""
+    """Raise MaxCapacity above what target tracking asks for, at least doubled (A2, cost)."""
     target = _target(snapshot)
     if target is None:
         return (
@@ -69,7 +69,7 @@ def plan_raise_max_capacity(finding: Finding, snapshot: ServiceSnapshot) -> Prop
             "be read, so the current Min/Max to start from and to roll back to are unknown."
         )
     need, why = tracking_need(snapshot)
-    wanted = max(2 * target.max_capacity, need, target.max_capacity + 1)
+    wanted = max(2 * target.max_capacity, need + 1)  # room above what tracking asks for now
     before = {"MinCapacity": target.min_capacity, "MaxCapacity": target.max_capacity}
     after = {**before, "MaxCapacity": wanted}
     return make_action(
