@@ -130,3 +130,29 @@ def test_unprotecting_lifts_protection_from_the_tasks_beyond_desired_only(tmp_pa
         )["protectedTasks"]
     assert (2, 2, set()) == (len(unprotected), len(running), running & unprotected)
     assert [True, True] == [p["protectionEnabled"] for p in protection]
+
+
+def test_rolling_back_an_unprotect_protects_the_tasks_again_for_the_minutes_left(tmp_path):
+    """Rolled back before ECS stops them, the tasks are protected for the minutes they had.
+
+    The minutes are counted from the collection (the lab's clock may run ahead of it, so the
+    new expiry is checked against the minutes the rollback asked for).
+    """
+    with Lab.start(["task-protection-blocks-scale-in"]) as lab:
+        gateway, collector, target = connect(lab)
+        before = collector.collect(target)
+        [action] = build_plan(list(analyze(before).findings), before).actions
+        applier = Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t"))
+        assert applier.apply(action).ok
+        assert applier.roll_back(action).ok
+        tasks = action.steps[0].params["tasks"]
+        found = gateway.call("ecs", "GetTaskProtection", {"cluster": "prod", "tasks": tasks})
+        now = lab.now
+    [undo] = action.rollback
+    was = {p.task_arn: p.expires_at for p in before.capacity.task_protection}
+    minutes = undo.params["expiresInMinutes"]
+    assert 2870 <= minutes <= 2880  # 48 hours from each task's start, minus its minutes up
+    for entry in found["protectedTasks"]:
+        assert entry["protectionEnabled"]
+        assert abs(entry["expirationDate"].timestamp() - (now + 60 * minutes)) <= 5
+        assert entry["expirationDate"] >= was[entry["taskArn"]]

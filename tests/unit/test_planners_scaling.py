@@ -307,3 +307,11 @@ def test_on_planton_a_raised_max_capacity_is_a_change_to_the_spec():
     expected = ([{"autoscaling.min_tasks": 1, "autoscaling.max_tasks": 4}],
                 [{"autoscaling.min_tasks": 1, "autoscaling.max_tasks": 2}])  # fmt: skip
     assert expected == (changes, undo)
+
+
+def test_minutes_left_count_from_the_collection_when_the_newest_event_is_old():
+    """The scale-in event is 3 hours old; protection ending 30 minutes after collection: 30."""
+    quiet = protected(30, 30, 30)
+    quiet = replace(quiet, service=replace(quiet.service, events=(event("steady", 180),)))
+    proposal = action(plan_unprotect_tasks(finding(PROTECTED), quiet))
+    assert [30] == [c.params["expiresInMinutes"] for c in proposal.rollback]

@@ -180,7 +180,7 @@ def plan_unprotect_tasks(finding: Finding, snapshot: ServiceSnapshot) -> Proposa
             "for their protection to expire."
         )
     chosen = safest_to_stop(snapshot, protected)[:excess]
-    clock = service_clock(snapshot)
+    clock = _now(snapshot)
     before = {p.task_arn.rsplit("/", 1)[-1]: _protection_text(p) for p in chosen}
     after = dict.fromkeys(before, "protectionEnabled false")
     return make_action(
@@ -221,6 +221,16 @@ def _stop_cost(
     current = task is None or task.task_definition_arn == snapshot.service.task_definition_arn
     healthy = task is None or task.health_status != "UNHEALTHY"
     return current, healthy, protection.expires_at or datetime.max.replace(tzinfo=UTC)
+
+
+def _now(snapshot: ServiceSnapshot) -> datetime | None:
+    """The latest of the service's own clock and the time of collection.
+
+    Against AWS the collection time is now and the service's newest event may be hours old;
+    the lab's simulated clock may run ahead of this machine's, and its events show it.
+    """
+    times = [t for t in (service_clock(snapshot), snapshot.collected_at) if t is not None]
+    return max(times, default=None)
 
 
 def _protection_text(protection: TaskProtection) -> str:
