@@ -15,8 +15,10 @@ from fake_account import TARGET, account
 
 from ecs_medic.analyzers import analyze
 from ecs_medic.analyzers.signals import service_calls
+from ecs_medic.aws.collect.trail import MAX_REQUEST
 from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.snapshot_trail import ApiCall
+from ecs_medic.remedies.planners import build_plan
 
 CI = "arn:aws:iam::111122223333:user/ci"
 
@@ -80,6 +82,38 @@ def test_collector_keeps_only_the_refused_write_calls():
         (c.name, c.error_code, c.caller) for c in calls
     ]
     assert '"cpu": "300"' in calls[0].request
+
+
+def test_a_long_refused_request_cut_short_still_names_its_family_and_size():
+    """Scalars come first: the cut keeps family, cpu and memory; the plan is a recommendation."""
+    command = [f"--flag-{n}=on" for n in range(300)]
+    bad = {
+        "eventName": "RegisterTaskDefinition",
+        "eventSource": "ecs.amazonaws.com",
+        "eventTime": "2026-11-26T11:59:00Z",
+        "errorCode": "ClientException",
+        "errorMessage": "No Fargate configuration exists for given values.",
+        "userIdentity": {"arn": CI},
+        "requestParameters": {
+            "family": "ledger-api",
+            "cpu": "256",
+            "memory": "4096",
+            "containerDefinitions": [{"name": "app", "cpu": 0, "command": command}],
+        },
+    }
+
+    def events(params: dict[str, object]) -> dict[str, object]:
+        wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
+        return {"Events": [lookup_entry(bad)] if wanted == "RegisterTaskDefinition" else []}
+
+    calls = Collector(account(**{"cloudtrail:LookupEvents": events})).collect(TARGET).api_calls
+    shot = snapshot(api_calls=calls)
+    findings = analyze(shot).findings
+    found = next(f for f in findings if f.code == "INVALID_TASK_SIZE")
+
+    assert MAX_REQUEST == len(calls[0].request)
+    assert found.summary.startswith("Fargate has no size with 256 CPU units and 4096 MiB")
+    assert "cut short" in build_plan(findings, shot).recommendations[0]
 
 
 def test_environment_values_of_a_refused_request_are_not_kept():

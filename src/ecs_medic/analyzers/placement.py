@@ -48,6 +48,8 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     8192: tuple(range(16384, 61441, 4096)),
     16384: tuple(range(32768, 122881, 8192)),
 }
+# A task's cpu and memory are strings in a request; a container's are numbers.
+_QUOTED = {k: re.compile(rf'"{k}": "([^"]*)"') for k in ("cpu", "memory")}
 UNITS = re.compile(r"^\s*([\d.]+)\s*(vcpu|gb)?\s*$", re.IGNORECASE)
 
 
@@ -403,8 +405,8 @@ def _requested_size(request: str) -> tuple[int | None, int | None]:
     """CPU units and MiB a RegisterTaskDefinition request asked for (requestParameters JSON)."""
     try:
         fields = json.loads(request)
-    except ValueError:
-        return None, None
+    except ValueError:  # cut at 2000 characters: the task's sizes are the first quoted ones
+        fields = {k: m.group(1) for k in ("cpu", "memory") if (m := _QUOTED[k].search(request))}
     if not isinstance(fields, dict):
         return None, None
     return parse_size(str(fields.get("cpu") or ""), 1024), parse_size(

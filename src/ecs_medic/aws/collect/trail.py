@@ -51,7 +51,7 @@ def _refused(entry: dict[str, Any]) -> ApiCall | None:
     if not code:
         return None
     identity = record.get("userIdentity") or {}
-    request = json.dumps(without_values(record.get("requestParameters") or {}), sort_keys=True)
+    request = scalars_first(without_values(record.get("requestParameters") or {}))
     return ApiCall(
         time=_time(entry.get("EventTime"), record.get("eventTime")),
         source=str(record.get("eventSource") or entry.get("EventSource") or ""),
@@ -60,6 +60,22 @@ def _refused(entry: dict[str, Any]) -> ApiCall | None:
         error_message=str(record.get("errorMessage") or ""),
         caller=str(identity.get("arn") or entry.get("Username") or ""),
         request=request[:MAX_REQUEST],
+    )
+
+
+def scalars_first(params: Any) -> str:
+    """The request as JSON with its top-level scalars first, each part with sorted keys.
+
+    The text is cut at MAX_REQUEST characters; long containerDefinitions would otherwise push
+    out what ties the call to the service (family, service, cluster) and the task's size.
+    """
+    if not isinstance(params, dict):
+        return json.dumps(params, sort_keys=True)
+    ordered = sorted(params.items(), key=lambda kv: (isinstance(kv[1], dict | list), kv[0]))
+    return (
+        "{"
+        + ", ".join(f"{json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in ordered)
+        + "}"
     )
 
 
