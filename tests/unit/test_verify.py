@@ -97,3 +97,29 @@ def test_an_old_task_still_running_in_a_dropped_zone_is_no_recurrence():
         return next(c.ok for c in standard_checks(shot, codes) if c.name == "failure gone")
 
     assert (False, True) == (gone(draining), gone(since(draining, moment)))
+
+
+def test_an_old_tasks_failing_health_check_after_the_change_is_no_recurrence():
+    """The rollout drains a task launched before the fix: its ELB events and its unhealthy
+    target are the past; a new task's are not."""
+    moment, hour_ago = NOW - timedelta(minutes=5), NOW - timedelta(hours=1)
+    old = task(9, stopped=False, created_at=hour_ago, private_ip="10.0.1.9")
+    new = task(1, stopped=False, created_at=NOW, private_ip="10.0.1.11")
+    timeout = "Target.Timeout"
+    about = (
+        "(service ledger-api) (task {}) (port 9000) is unhealthy in (target-group x) due to "
+        "(reason Request timed out)."
+    )
+    old_event = replace(event(about.format(old.id)), created_at=NOW)
+    new_event = replace(event(about.format(new.id)), created_at=NOW)
+    base = snapshot(running_tasks=(old, new))
+    draining = replace(
+        base,
+        service=replace(base.service, events=(old_event,)),
+        target_health=(target("10.0.1.9", "unhealthy", timeout), target("10.0.1.11")),
+    )
+    failing = replace(draining, service=replace(base.service, events=(new_event, old_event)))
+    cut, cut_failing = since(draining, moment), since(failing, moment)
+    targets = tuple(h.target_id for h in cut.target_health)
+    assert ((), ("10.0.1.11",)) == (cut.service.events, targets)
+    assert (new_event,) == cut_failing.service.events

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,14 +57,11 @@ def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot
     Tasks launched before the change, or from another revision, may still fail (or run) the
     old way while the rollout drains them; only tasks the changed configuration launched
     tell whether the fix works. Running tasks launched before it are left out too: an old
-    task still running in a zone the fix took away is the past, not a recurrence.
+    task still running in a zone the fix took away is the past, not a recurrence. So are
+    the events that name only such old tasks, and their targets (found by private IP).
     """
     if moment is None:
         return snapshot
-    service = dataclasses.replace(
-        snapshot.service,
-        events=tuple(e for e in snapshot.service.events if e.created_at and e.created_at > moment),
-    )
     current = snapshot.service.task_definition_arn
     stopped = tuple(
         t
@@ -71,15 +69,35 @@ def since(snapshot: ServiceSnapshot, moment: datetime | None) -> ServiceSnapshot
         if t.created_at and t.created_at > moment and t.task_definition_arn == current
     )
     running = tuple(t for t in snapshot.running_tasks if t.created_at and t.created_at > moment)
+    old = [t for t in (*snapshot.running_tasks, *snapshot.stopped_tasks) if t not in running]
+    old_ids, old_ips = {t.id for t in old}, {t.private_ip for t in old if t.private_ip}
+    events = tuple(
+        e
+        for e in snapshot.service.events
+        if e.created_at and e.created_at > moment and not _only_about(e.message, old_ids)
+    )
     logs = tuple(e for e in snapshot.log_events if e.timestamp and e.timestamp > moment)
     return dataclasses.replace(
         snapshot,
-        service=service,
+        service=dataclasses.replace(snapshot.service, events=events),
         running_tasks=running,
         stopped_tasks=stopped,
+        target_health=tuple(h for h in snapshot.target_health if h.target_id not in old_ips),
         log_events=logs,
         capacity=_scaling_since(snapshot.capacity, moment),
     )
+
+
+_TASK_ID = re.compile(r"\(task ([0-9a-f-]+)\)")  # AWS: 32 hex digits; moto: a UUID
+
+
+def _only_about(message: str, task_ids: set[str]) -> bool:
+    """Whether an event names tasks, all of them among `task_ids`.
+
+    E.g. an old task's ELB health check failing while the rollout drains it.
+    """
+    named = set(_TASK_ID.findall(message))
+    return bool(named) and named <= task_ids
 
 
 def _scaling_since(capacity: CapacityView, moment: datetime) -> CapacityView:
