@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -68,10 +70,28 @@ def serve(
             typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}{where}")
         typer.echo("# Ctrl-C stops the lab.", err=True)
         try:
+            _stop_on_signals()
             _wait_for_interrupt()
         except KeyboardInterrupt:
             typer.echo("ecs-medic: lab stopped.", err=True)
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Make Ctrl-C and SIGTERM stop the lab.
+
+    Python leaves SIGINT ignored when the process started with it ignored, as every command
+    a non-interactive shell runs in the background does; "Ctrl-C stops the lab" must hold
+    there too.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)
 
 
 def _wait_for_interrupt() -> None:

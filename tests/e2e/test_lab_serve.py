@@ -88,3 +88,26 @@ def test_run_is_checkpointed_without_credentials(served: Served):
     assert b"OOM_KILLED" in blobs, "the findings are checkpointed"
     assert SECRET.encode() not in blobs
     assert SECRET not in served.result.stdout + served.result.stderr
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_ctrl_c_stops_a_lab_started_with_sigint_ignored(tmp_path):
+    """A non-interactive shell starts background commands with SIGINT ignored; Ctrl-C (and
+    SIGTERM) must still stop the lab, cleanly."""
+    server = subprocess.Popen(
+        [str(EXE), "lab", "serve", "oom"],
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_sigint,  # noqa: PLW1509 - what the shell does, before exec
+    )
+    try:
+        read_exports(server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=STOP_GUARD_S)
+    assert (0, "ecs-medic: lab stopped.") == (server.returncode, stderr.strip().splitlines()[-1])
