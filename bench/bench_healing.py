@@ -135,7 +135,8 @@ def markdown(results: list[Result], load: str, skipped: list[str]) -> str:
         f"load average before the run {load}. "
         f"`ecs-medic fix --yes` in-process, {TRANSPORT} transport, one lab per scenario, {JOBS} "
         f"scenarios at a time, lab clock at {SPEED:g}x, verification timeout {TIMEOUT_S:g} s. "
-        "Regenerate with `make heal-bench`.",
+        f"Regenerate with `{'' if TRANSPORT == 'direct' else f'HEAL_TRANSPORT={TRANSPORT} '}"
+        "make heal-bench`.",
         "",
         f"- Verified healthy: **{healed}/{len(results)}** scenarios whose fix is A1/A2 there; "
         f"**{healed}/{len(planned)}** of those whose code has a planner (the others: "

@@ -13,9 +13,11 @@ import pytest
 from ecs_medic.analyzers.registry import analyze
 from ecs_medic.aws.collector import Collector
 from ecs_medic.aws.direct_transport import DirectGateway
+from ecs_medic.aws.snapshot import ServiceSnapshot
 from ecs_medic.context.local import LocalContext, ServiceQuery
 from ecs_medic.lab import Lab
 from ecs_medic.remedies.apply import Applier, AuditLog
+from ecs_medic.remedies.plan import Action
 from ecs_medic.remedies.planners import build_plan
 from ecs_medic.remedies.verify import change_moment, restored_checks, wait_until_healthy
 
@@ -34,6 +36,13 @@ def connect(lab: Lab) -> tuple[DirectGateway, Collector, object]:
     gateway = DirectGateway(session, lab.region, endpoint_url=lab.endpoint_url)
     target = LocalContext(gateway, lab.region).resolve(ServiceQuery("web", "prod"))
     return gateway, Collector(gateway), target
+
+
+def planned(collector: Collector, target: object) -> tuple[ServiceSnapshot, Action]:
+    """The service as collected now, and the one action its plan holds."""
+    before = collector.collect(target)  # type: ignore[arg-type]
+    [action] = build_plan(list(analyze(before).findings), before).actions
+    return before, action
 
 
 def scalable_target(gateway: DirectGateway) -> dict[str, object]:
@@ -73,8 +82,7 @@ def test_raising_max_capacity_scales_out_and_the_alarm_clears(tmp_path):
     """MaxCapacity 2 -> 4: target tracking sets 3 tasks and the CPU alarm returns to OK."""
     with Lab.start(["autoscaling-maxed"]) as lab:
         gateway, collector, target = connect(lab)
-        before = collector.collect(target)
-        [action] = build_plan(list(analyze(before).findings), before).actions
+        _before, action = planned(collector, target)
         assert "ALARM" == high_alarm_state(gateway)
         assert Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t")).apply(action).ok
         lab.advance(600)
@@ -87,8 +95,7 @@ def test_rolling_back_max_capacity_restores_the_range(tmp_path):
     """The rollback registers the old Min/Max; the rollback checks accept the restored range."""
     with Lab.start(["autoscaling-maxed"]) as lab:
         gateway, collector, target = connect(lab)
-        before = collector.collect(target)
-        [action] = build_plan(list(analyze(before).findings), before).actions
+        before, action = planned(collector, target)
         applier = Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t"))
         assert applier.apply(action).ok
         lab.advance(300)  # scaled out to 3 meanwhile
@@ -103,8 +110,7 @@ def test_rolling_back_a_resume_suspends_scaling_again(tmp_path):
     """The rollback sets the SuspendedState flags that were set before, and only those."""
     with Lab.start(["autoscaling-suspended"]) as lab:
         gateway, collector, target = connect(lab)
-        before = collector.collect(target)
-        [action] = build_plan(list(analyze(before).findings), before).actions
+        _before, action = planned(collector, target)
         applier = Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t"))
         assert applier.apply(action).ok
         resumed = scalable_target(gateway)["SuspendedState"]
@@ -119,8 +125,7 @@ def test_unprotecting_lifts_protection_from_the_tasks_beyond_desired_only(tmp_pa
     """4 protected tasks, desiredCount 2: two lose their protection, two keep it and run on."""
     with Lab.start(["task-protection-blocks-scale-in"]) as lab:
         gateway, collector, target = connect(lab)
-        before = collector.collect(target)
-        [action] = build_plan(list(analyze(before).findings), before).actions
+        _before, action = planned(collector, target)
         assert Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t")).apply(action).ok
         unprotected = set(action.steps[0].params["tasks"])
         lab.advance(300)
@@ -140,8 +145,7 @@ def test_rolling_back_an_unprotect_protects_the_tasks_again_for_the_minutes_left
     """
     with Lab.start(["task-protection-blocks-scale-in"]) as lab:
         gateway, collector, target = connect(lab)
-        before = collector.collect(target)
-        [action] = build_plan(list(analyze(before).findings), before).actions
+        before, action = planned(collector, target)
         applier = Applier(gateway, AuditLog(tmp_path / "audit.jsonl", "t"))
         assert applier.apply(action).ok
         assert applier.roll_back(action).ok

@@ -57,26 +57,37 @@ def lookup_entry(call: dict[str, object]) -> dict[str, object]:
     }
 
 
-def test_collector_keeps_only_the_refused_write_calls():
-    """Successful calls are dropped; the error, caller and request of a refused one are kept."""
-    ok = {"eventName": "UpdateService", "eventSource": "ecs.amazonaws.com"}
-    bad = {
+def refused_registration(
+    request: dict[str, object], message: str = "Invalid 'cpu' setting for task."
+) -> dict[str, object]:
+    """The CloudTrail record of a RegisterTaskDefinition CI made and AWS refused."""
+    return {
         "eventName": "RegisterTaskDefinition",
         "eventSource": "ecs.amazonaws.com",
         "eventTime": "2026-11-26T11:59:00Z",
         "errorCode": "ClientException",
-        "errorMessage": "Invalid 'cpu' setting for task.",
+        "errorMessage": message,
         "userIdentity": {"arn": CI},
-        "requestParameters": {"family": "ledger-api", "cpu": "300"},
+        "requestParameters": request,
     }
+
+
+def collected_calls(*records: dict[str, object]) -> tuple[ApiCall, ...]:
+    """The refused calls the collector keeps when CloudTrail holds these records."""
 
     def events(params: dict[str, object]) -> dict[str, object]:
         wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
-        return {"Events": [lookup_entry(e) for e in (ok, bad) if e["eventName"] == wanted]}
+        return {"Events": [lookup_entry(r) for r in records if r["eventName"] == wanted]}
 
-    gateway = account(**{"cloudtrail:LookupEvents": events})
+    return Collector(account(**{"cloudtrail:LookupEvents": events})).collect(TARGET).api_calls
 
-    calls = Collector(gateway).collect(TARGET).api_calls
+
+def test_collector_keeps_only_the_refused_write_calls():
+    """Successful calls are dropped; the error, caller and request of a refused one are kept."""
+    ok = {"eventName": "UpdateService", "eventSource": "ecs.amazonaws.com"}
+    bad = refused_registration({"family": "ledger-api", "cpu": "300"})
+
+    calls = collected_calls(ok, bad)
 
     assert [("RegisterTaskDefinition", "ClientException", CI)] == [
         (c.name, c.error_code, c.caller) for c in calls
@@ -87,26 +98,15 @@ def test_collector_keeps_only_the_refused_write_calls():
 def test_a_long_refused_request_cut_short_still_names_its_family_and_size():
     """Scalars come first: the cut keeps family, cpu and memory; the plan is a recommendation."""
     command = [f"--flag-{n}=on" for n in range(300)]
-    bad = {
-        "eventName": "RegisterTaskDefinition",
-        "eventSource": "ecs.amazonaws.com",
-        "eventTime": "2026-11-26T11:59:00Z",
-        "errorCode": "ClientException",
-        "errorMessage": "No Fargate configuration exists for given values.",
-        "userIdentity": {"arn": CI},
-        "requestParameters": {
-            "family": "ledger-api",
-            "cpu": "256",
-            "memory": "4096",
-            "containerDefinitions": [{"name": "app", "cpu": 0, "command": command}],
-        },
+    request = {
+        "family": "ledger-api",
+        "cpu": "256",
+        "memory": "4096",
+        "containerDefinitions": [{"name": "app", "cpu": 0, "command": command}],
     }
+    message = "No Fargate configuration exists for given values."
 
-    def events(params: dict[str, object]) -> dict[str, object]:
-        wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
-        return {"Events": [lookup_entry(bad)] if wanted == "RegisterTaskDefinition" else []}
-
-    calls = Collector(account(**{"cloudtrail:LookupEvents": events})).collect(TARGET).api_calls
+    calls = collected_calls(refused_registration(request, message))
     shot = snapshot(api_calls=calls)
     findings = analyze(shot).findings
     found = next(f for f in findings if f.code == "INVALID_TASK_SIZE")
@@ -118,26 +118,11 @@ def test_a_long_refused_request_cut_short_still_names_its_family_and_size():
 
 def test_environment_values_of_a_refused_request_are_not_kept():
     """CI's environment (often credentials) stays out of the snapshot: names only."""
-    bad = {
-        "eventName": "RegisterTaskDefinition",
-        "eventSource": "ecs.amazonaws.com",
-        "eventTime": "2026-11-26T11:59:00Z",
-        "errorCode": "ClientException",
-        "errorMessage": "Invalid 'cpu' setting for task.",
-        "userIdentity": {"arn": CI},
-        "requestParameters": {
-            "family": "ledger-api",
-            "containerDefinitions": [
-                {"name": "app", "environment": [{"name": "DB_PASSWORD", "value": "hunter2"}]}
-            ],
-        },
-    }
+    environment = [{"name": "DB_PASSWORD", "value": "hunter2"}]
+    containers = [{"name": "app", "environment": environment}]
+    bad = refused_registration({"family": "ledger-api", "containerDefinitions": containers})
 
-    def events(params: dict[str, object]) -> dict[str, object]:
-        wanted = params["LookupAttributes"][0]["AttributeValue"]  # type: ignore[index]
-        return {"Events": [lookup_entry(bad)] if wanted == "RegisterTaskDefinition" else []}
-
-    calls = Collector(account(**{"cloudtrail:LookupEvents": events})).collect(TARGET).api_calls
+    calls = collected_calls(bad)
 
     assert [{"name": "DB_PASSWORD"}] == json.loads(calls[0].request)["containerDefinitions"][0][
         "environment"
