@@ -61,16 +61,16 @@ def serve(
         exports = lab.env()
         if planton_org:
             exports |= stack.enter_context(_planton(lab, planton_org)).env
-        typer.echo("# The lab is running. In another shell:")
-        for key, value in exports.items():
-            typer.echo(f"export {key}={value}")
-        for scenario, cluster, service in lab.targets:
-            region = lab.region_of(scenario)
-            where = f" --region {region}" if region != lab.region else ""
-            typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}{where}")
-        typer.echo("# Ctrl-C stops the lab.", err=True)
+        _stop_on_signals()  # before the exports: whoever reads them may press Ctrl-C at once
         try:
-            _stop_on_signals()
+            typer.echo("# The lab is running. In another shell:")
+            for key, value in exports.items():
+                typer.echo(f"export {key}={value}")
+            for scenario, cluster, service in lab.targets:
+                region = lab.region_of(scenario)
+                where = f" --region {region}" if region != lab.region else ""
+                typer.echo(f"# {scenario}: ecs-medic diagnose {service} --cluster {cluster}{where}")
+            typer.echo("# Ctrl-C stops the lab.", err=True)
             _wait_for_interrupt()
         except KeyboardInterrupt:
             typer.echo("ecs-medic: lab stopped.", err=True)
